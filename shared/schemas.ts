@@ -1,0 +1,278 @@
+/**
+ * The HTTP and metadata contract shared by the edge API, the voice agent and other services.
+ * Every body that crosses a process boundary is parsed with one of these schemas; objects are
+ * strict so an unknown field is an error rather than silently ignored.
+ */
+import { z } from 'zod';
+
+export const AGENT_TYPES = ['workout', 'diet', 'supplement', 'general'] as const;
+export const agentTypeSchema = z.enum(AGENT_TYPES);
+export type AgentType = z.infer<typeof agentTypeSchema>;
+
+export const SPECIALISTS = [
+  'workout',
+  'diet',
+  'supplement',
+  'tracker',
+  'scheduler',
+  'general',
+] as const;
+export const specialistSchema = z.enum(SPECIALISTS);
+export type Specialist = z.infer<typeof specialistSchema>;
+
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
+export const weekdaySchema = z.enum(WEEKDAYS);
+export type Weekday = z.infer<typeof weekdaySchema>;
+
+export const userIdSchema = z.uuid({ error: 'must be a UUID' });
+const isoDateTimeSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
+
+/** Limits on a logged set; shared so the agent rejects what the API would reject. */
+export const LOG_LIMITS = {
+  exerciseMaxLength: 255,
+  repsMin: 1,
+  repsMax: 1000,
+  weightKgMin: 0,
+  weightKgMax: 1000,
+  batchMax: 100,
+} as const;
+
+// ---------------------------------------------------------------- session metadata
+
+/** Carried as LiveKit room metadata and as the explicit agent dispatch's metadata. */
+export const sessionMetadataSchema = z.strictObject({
+  user_id: userIdSchema,
+  agent_type: agentTypeSchema,
+  session_type: z.literal('voice'),
+  created_at: isoDateTimeSchema,
+});
+export type SessionMetadata = z.infer<typeof sessionMetadataSchema>;
+
+// ---------------------------------------------------------------- POST /v1/sessions
+
+export const createSessionRequestSchema = z.strictObject({
+  agent_type: agentTypeSchema,
+});
+export type CreateSessionRequest = z.infer<typeof createSessionRequestSchema>;
+
+export const createSessionResponseSchema = z.strictObject({
+  server_url: z.string(),
+  room_name: z.string(),
+  participant_identity: z.string(),
+  participant_token: z.string(),
+  agent_type: agentTypeSchema,
+  expires_at: isoDateTimeSchema,
+});
+export type CreateSessionResponse = z.infer<typeof createSessionResponseSchema>;
+
+// ---------------------------------------------------------------- coaching context
+
+export const exerciseSchema = z.strictObject({
+  name: z.string().min(1),
+  sets: z.number().int().positive(),
+  reps: z.number().int().positive(),
+  load_kg: z.number().nonnegative().nullable(),
+  rest_seconds: z.number().int().nonnegative(),
+  notes: z.string().optional(),
+});
+export type Exercise = z.infer<typeof exerciseSchema>;
+
+export const workoutDaySchema = z.strictObject({
+  day: weekdaySchema,
+  name: z.string().min(1),
+  rest_day: z.boolean(),
+  exercises: z.array(exerciseSchema),
+});
+export type WorkoutDay = z.infer<typeof workoutDaySchema>;
+
+export const workoutPlanSchema = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  goal: z.string(),
+  days: z.array(workoutDaySchema),
+});
+export type WorkoutPlan = z.infer<typeof workoutPlanSchema>;
+
+export const mealSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string(),
+  calories: z.number().nonnegative(),
+  protein_g: z.number().nonnegative(),
+  carbs_g: z.number().nonnegative(),
+  fat_g: z.number().nonnegative(),
+});
+export type Meal = z.infer<typeof mealSchema>;
+
+export const mealDaySchema = z.strictObject({
+  day: weekdaySchema,
+  meals: z.array(mealSchema),
+  total_calories: z.number().nonnegative(),
+});
+export type MealDay = z.infer<typeof mealDaySchema>;
+
+export const mealPlanSchema = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  daily_calorie_target: z.number().nonnegative(),
+  days: z.array(mealDaySchema),
+});
+export type MealPlan = z.infer<typeof mealPlanSchema>;
+
+export const FITNESS_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
+export const UNITS = ['metric', 'imperial'] as const;
+
+export const profileSchema = z.strictObject({
+  user_id: userIdSchema,
+  name: z.string(),
+  fitness_level: z.enum(FITNESS_LEVELS),
+  goals: z.array(z.string()),
+  injuries: z.array(z.string()),
+  equipment: z.array(z.string()),
+  time_zone: z.string(),
+});
+export type Profile = z.infer<typeof profileSchema>;
+
+export const preferencesSchema = z.strictObject({
+  units: z.enum(UNITS),
+  dietary_preferences: z.array(z.string()),
+  allergies: z.array(z.string()),
+});
+export type Preferences = z.infer<typeof preferencesSchema>;
+
+export const coachingContextSchema = z.strictObject({
+  profile: profileSchema,
+  preferences: preferencesSchema,
+  workout_plan: workoutPlanSchema.nullable(),
+  todays_workout: workoutDaySchema.nullable(),
+  meal_plan: mealPlanSchema.nullable(),
+  todays_meals: mealDaySchema.nullable(),
+  /** The user's local date (YYYY-MM-DD) in the profile's time zone. */
+  date: z.iso.date(),
+  weekday: weekdaySchema,
+});
+export type CoachingContext = z.infer<typeof coachingContextSchema>;
+
+// ---------------------------------------------------------------- workout logs
+
+export const exerciseNameSchema = z
+  .string()
+  .trim()
+  .min(1, { error: 'must not be blank' })
+  .max(LOG_LIMITS.exerciseMaxLength, {
+    error: `must be at most ${LOG_LIMITS.exerciseMaxLength} characters`,
+  });
+
+export const repsSchema = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(LOG_LIMITS.repsMin, { error: `must be at least ${LOG_LIMITS.repsMin}` })
+  .max(LOG_LIMITS.repsMax, { error: `must be at most ${LOG_LIMITS.repsMax}` });
+
+export const weightKgSchema = z
+  .number({ error: 'must be a finite number' })
+  .min(LOG_LIMITS.weightKgMin, { error: `must be at least ${LOG_LIMITS.weightKgMin}` })
+  .max(LOG_LIMITS.weightKgMax, { error: `must be at most ${LOG_LIMITS.weightKgMax}` });
+
+export const logEntrySchema = z.strictObject({
+  log_id: z.uuid({ error: 'must be a UUID' }),
+  user_id: userIdSchema,
+  exercise: exerciseNameSchema,
+  reps: repsSchema,
+  weight_kg: weightKgSchema,
+  logged_at: isoDateTimeSchema,
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+
+export const ingestLogsRequestSchema = z.strictObject({
+  entries: z
+    .array(logEntrySchema)
+    .min(1, { error: 'must hold at least one entry' })
+    .max(LOG_LIMITS.batchMax, { error: `must hold at most ${LOG_LIMITS.batchMax} entries` }),
+});
+export type IngestLogsRequest = z.infer<typeof ingestLogsRequestSchema>;
+
+export const ingestLogsResponseSchema = z.strictObject({ accepted: z.number().int() });
+
+export const workoutLogSchema = z.strictObject({
+  log_id: z.uuid(),
+  user_id: userIdSchema,
+  exercise: z.string(),
+  reps: z.number().int(),
+  weight_kg: z.number(),
+  logged_at: isoDateTimeSchema,
+  created_at: isoDateTimeSchema,
+});
+export type WorkoutLog = z.infer<typeof workoutLogSchema>;
+
+export const listWorkoutLogsQuerySchema = z.strictObject({
+  since: isoDateTimeSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const workoutLogListSchema = z.strictObject({ logs: z.array(workoutLogSchema) });
+
+// ---------------------------------------------------------------- specialists
+
+export const SPECIALIST_QUERY_MAX_LENGTH = 2000;
+
+export const specialistQueryRequestSchema = z.strictObject({
+  user_id: userIdSchema,
+  query: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be blank' })
+    .max(SPECIALIST_QUERY_MAX_LENGTH, {
+      error: `must be at most ${SPECIALIST_QUERY_MAX_LENGTH} characters`,
+    }),
+  specialist: specialistSchema.optional(),
+});
+export type SpecialistQueryRequest = z.infer<typeof specialistQueryRequestSchema>;
+
+export const specialistQueryResponseSchema = z.strictObject({
+  specialist: specialistSchema,
+  answer: z.string(),
+});
+export type SpecialistQueryResponse = z.infer<typeof specialistQueryResponseSchema>;
+
+// ---------------------------------------------------------------- health and errors
+
+export const checkStatusSchema = z.enum(['ok', 'down']);
+export const healthSchema = z.strictObject({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.strictObject({
+    database: checkStatusSchema,
+    cache: checkStatusSchema,
+    queue: checkStatusSchema,
+  }),
+});
+export type Health = z.infer<typeof healthSchema>;
+
+export const ERROR_CODES = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'unavailable',
+  'specialist_unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -1,0 +1,36 @@
+/** The one Hono environment type every sub-app and middleware of the edge API shares. */
+import type { ApiConfig } from './config.ts';
+import type {
+  CallbackVerifier,
+  Cache,
+  Clock,
+  CoachingRepository,
+  Logger,
+  LogQueue,
+  Orchestrator,
+  RateLimiter,
+} from './ports.ts';
+
+/** Everything a request handler may touch, built once per process (or Workers isolate). */
+export interface Services {
+  config: ApiConfig;
+  repository: CoachingRepository;
+  cache: Cache;
+  queue: LogQueue;
+  callbackVerifier: CallbackVerifier;
+  sessionRateLimiter: RateLimiter;
+  /** Null when no LLM provider is configured: the specialist route then answers 503. */
+  orchestrator: Orchestrator | null;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type Principal = { kind: 'user'; userId: string } | { kind: 'service' };
+
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    principal: Principal;
+    requestId: string;
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The ports through which the edge API reaches the outside world. Each has one small adapter per
+ * backend (see workers/adapters); routes and the orchestrator only ever see these interfaces, so
+ * tests hand in real local services and production hands in the hosted ones.
+ */
+import type {
+  LogEntry,
+  MealPlan,
+  Preferences,
+  Profile,
+  Specialist,
+  SpecialistQueryResponse,
+  WorkoutLog,
+  WorkoutPlan,
+} from '../shared/schemas.ts';
+
+/** A user's stored coaching data, before it is turned into the day-specific context. */
+export interface CoachingData {
+  profile: Profile;
+  preferences: Preferences;
+  workoutPlan: WorkoutPlan | null;
+  mealPlan: MealPlan | null;
+}
+
+export interface WorkoutLogQuery {
+  since?: Date;
+  until?: Date;
+  limit: number;
+}
+
+export interface VoiceSessionRecord {
+  roomName: string;
+  userId: string;
+  agentType: string;
+  startedAt: Date;
+}
+
+/** The database, as the API needs it. One query module implements it on every driver. */
+export interface CoachingRepository {
+  /** Profile, preferences and the active plans; null when the user has no profile. */
+  findCoachingData(userId: string): Promise<CoachingData | null>;
+  /** Which of these users exist, so a batch naming an unknown user is refused before it is queued. */
+  findExistingUserIds(userIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Inserts the sets, ignoring any whose log_id is already stored and any whose user no longer
+   * exists (so a queue retry can never be stuck on them). Returns how many rows were new.
+   */
+  insertWorkoutLogs(entries: readonly LogEntry[]): Promise<number>;
+  /** Newest first. */
+  listWorkoutLogs(userId: string, query: WorkoutLogQuery): Promise<WorkoutLog[]>;
+  recordVoiceSession(session: VoiceSessionRecord): Promise<void>;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+}
+
+export interface Cache {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  ping(): Promise<void>;
+}
+
+/** Hands logged sets to durable delivery; resolves once every entry is accepted by the queue. */
+export interface LogQueue {
+  publish(entries: readonly LogEntry[]): Promise<void>;
+  ping(): Promise<void>;
+}
+
+/** Verifies that a delivery callback really comes from the queue (QStash's Upstash-Signature). */
+export interface CallbackVerifier {
+  verify(input: { signature: string; body: string; url: string }): Promise<boolean>;
+}
+
+/** Mirrors the Workers Rate Limiting binding's shape so the binding itself can be passed in. */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+export interface SpecialistQuery {
+  userId: string;
+  query: string;
+  specialist?: Specialist;
+}
+
+export interface Orchestrator {
+  answer(query: SpecialistQuery, signal?: AbortSignal): Promise<SpecialistQueryResponse>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Structured log lines. Fields must never carry secrets or personal data (ids are fine). */
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}

@@ -9,7 +9,6 @@ import {
   integer,
   jsonb,
   pgTable,
-  text,
   timestamp,
   uuid,
   varchar,

@@ -3,7 +3,7 @@
  * `AppType` carries every path and body type to `hc<AppType>` (see shared/api-client.ts).
  */
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv, Services } from './app-env.ts';
+import type { Services } from './app-env.ts';
 import { ApiError } from './errors.ts';
 import { handleError, handleNotFound } from './middleware/errors.ts';
 import { createRouter } from './router.ts';
@@ -26,7 +26,7 @@ export function createApp(services: Services) {
   });
   app.use(
     '/v1/*',
-    bodyLimit<AppEnv>({
+    bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
         throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);

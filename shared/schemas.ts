@@ -168,7 +168,10 @@ export const exerciseNameSchema = z
   .min(1, { error: 'must not be blank' })
   .max(LOG_LIMITS.exerciseMaxLength, {
     error: `must be at most ${LOG_LIMITS.exerciseMaxLength} characters`,
-  });
+  })
+  // PostgreSQL text cannot hold NUL and would mangle lone surrogates: such a set would be
+  // accepted with 202 and then never stored, so it is refused here instead.
+  .regex(/^[^\p{Cc}\p{Cs}]*$/u, { error: 'must not contain control characters or broken text' });
 
 export const repsSchema = z
   .number({ error: 'must be a number' })

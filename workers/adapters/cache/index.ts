@@ -1,0 +1,11 @@
+/** Picks the cache backend the configuration names. */
+import type { ApiConfig } from '../../config.ts';
+import type { Cache } from '../../ports.ts';
+import { createMemoryCache } from './memory.ts';
+import { createUpstashCache } from './upstash.ts';
+
+export function createCache(config: ApiConfig['cache']): Cache {
+  return config.kind === 'upstash'
+    ? createUpstashCache({ url: config.url, token: config.token })
+    : createMemoryCache();
+}

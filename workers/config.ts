@@ -11,6 +11,22 @@ export type DatabaseDriver = (typeof DATABASE_DRIVERS)[number];
 const LLM_PROVIDERS = ['openai', 'anthropic', 'google'] as const;
 export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 
+export const PROVIDER_KEY_VARIABLES = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  google: 'GOOGLE_API_KEY',
+} as const satisfies Record<LlmProvider, string>;
+
+/** Small, fast models by default: a specialist answer has a 2 s budget and is spoken, not read. */
+export const DEFAULT_ORCHESTRATOR_MODELS: Record<
+  LlmProvider,
+  { model: string; classifier: string }
+> = {
+  openai: { model: 'gpt-4o-mini', classifier: 'gpt-4o-mini' },
+  anthropic: { model: 'claude-haiku-4-5', classifier: 'claude-haiku-4-5' },
+  google: { model: 'gemini-2.5-flash', classifier: 'gemini-2.5-flash-lite' },
+};
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const url = z.url({ error: 'must be a URL' });
 
@@ -84,8 +100,7 @@ const envSchema = z
     }
     const provider = env.ORCHESTRATOR_LLM_PROVIDER;
     if (provider) {
-      const key = `${provider.toUpperCase()}_API_KEY` as const;
-      require(key, `with ORCHESTRATOR_LLM_PROVIDER=${provider}`);
+      require(PROVIDER_KEY_VARIABLES[provider], `with ORCHESTRATOR_LLM_PROVIDER=${provider}`);
     }
   });
 
@@ -129,8 +144,8 @@ export interface ApiConfig {
   };
   orchestrator: {
     provider: LlmProvider;
-    model: string | undefined;
-    classifierModel: string | undefined;
+    model: string;
+    classifierModel: string;
     timeoutMs: number;
     apiKey: string;
     baseUrl: string | undefined;
@@ -195,8 +210,9 @@ export function loadApiConfig(env: EnvSource): ApiConfig {
     orchestrator: provider
       ? {
           provider,
-          model: e.ORCHESTRATOR_MODEL,
-          classifierModel: e.ORCHESTRATOR_CLASSIFIER_MODEL,
+          model: e.ORCHESTRATOR_MODEL ?? DEFAULT_ORCHESTRATOR_MODELS[provider].model,
+          classifierModel:
+            e.ORCHESTRATOR_CLASSIFIER_MODEL ?? DEFAULT_ORCHESTRATOR_MODELS[provider].classifier,
           timeoutMs: e.ORCHESTRATOR_TIMEOUT_MS,
           apiKey: providerSettings[provider].apiKey ?? '',
           baseUrl: providerSettings[provider].baseUrl,

@@ -1,0 +1,100 @@
+/**
+ * A text console for trying the coach without audio:
+ *   npm run coach -- --user <uuid> [--type workout|diet|supplement|general]
+ *
+ * The same FitnessVoiceAgent runs in the framework's text mode (no STT, TTS or room) against the
+ * configured LLM and the edge API; each line on stdin is one user turn.
+ */
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { initializeLogger, voice } from '@livekit/agents';
+import { createApiClient } from '../shared/api-client.ts';
+import { ConfigError } from '../shared/config.ts';
+import { withDevDefaults } from '../shared/dev-defaults.ts';
+import { agentTypeSchema, userIdSchema } from '../shared/schemas.ts';
+import { systemClock } from '../workers/ports.ts';
+import { FitnessVoiceAgent } from './coach.ts';
+import { loadCoachConfig } from './config.ts';
+import { loadCoachingContext } from './context-loader.ts';
+import { LogSpool } from './log-spool.ts';
+import { createAgentLogger } from './logger.ts';
+import { createLlm } from './providers.ts';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function readArguments() {
+  const { values } = parseArgs({
+    options: { user: { type: 'string' }, type: { type: 'string', default: 'general' } },
+  });
+  const user = userIdSchema.safeParse(values.user);
+  if (!user.success)
+    fail('usage: npm run coach -- --user <uuid> [--type workout|diet|supplement|general]');
+  const type = agentTypeSchema.safeParse(values.type);
+  if (!type.success) fail(`--type must be one of ${agentTypeSchema.options.join(', ')}`);
+  return { userId: user.data, agentType: type.data };
+}
+
+function assistantLines(result: voice.testing.RunResult): string[] {
+  return result.events.flatMap((event) =>
+    event.type === 'message' && event.item.role === 'assistant'
+      ? [event.item.textContent ?? '']
+      : [],
+  );
+}
+
+async function main(): Promise<void> {
+  const { userId, agentType } = readArguments();
+  initializeLogger({ pretty: true, level: process.env.LOG_LEVEL ?? 'warn' });
+  let config: ReturnType<typeof loadCoachConfig>;
+  try {
+    // The console is a developer tool: the local API's dev token applies when none is set.
+    config = loadCoachConfig(withDevDefaults(process.env));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  const logger = createAgentLogger('coach-console', { user_id: userId, agent_type: agentType });
+  const api = createApiClient(config.api);
+  const context = await loadCoachingContext(api, userId).catch((error: unknown) =>
+    fail(
+      `could not load the coaching context: ${error instanceof Error ? error.message : 'unknown error'}`,
+    ),
+  );
+  if (context === null) fail('that user has no profile');
+
+  const spool = await LogSpool.open({
+    dir: config.spoolDir,
+    send: (entries, signal) => api.ingestLogs(entries, signal),
+    logger,
+  });
+  const agent = new FitnessVoiceAgent({
+    agentType,
+    context,
+    logSink: spool,
+    specialists: api,
+    logger,
+    clock: systemClock,
+  });
+  const session = new voice.AgentSession({ llm: createLlm(config.llm), vad: null });
+  await session.start({ agent });
+  console.log(`coach: ${agent.greeting}`);
+
+  const input = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you: ' });
+  input.prompt();
+  for await (const line of input) {
+    if (line.trim()) {
+      const result = await session.run({ userInput: line }).wait();
+      for (const text of assistantLines(result)) console.log(`coach: ${text}`);
+    }
+    input.prompt();
+  }
+  const { remaining } = await spool.drain(5000);
+  if (remaining > 0) console.error(`${remaining} logged set(s) will be sent on the next start`);
+  await session.close();
+  await spool.close();
+}
+
+await main();

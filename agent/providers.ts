@@ -1,0 +1,57 @@
+/**
+ * Builds the speech and language models from configuration. Which provider runs is decided here
+ * and nowhere else, so switching providers never means editing code.
+ */
+import type { llm as llmTypes } from '@livekit/agents';
+import * as cartesia from '@livekit/agents-plugin-cartesia';
+import * as deepgram from '@livekit/agents-plugin-deepgram';
+import * as google from '@livekit/agents-plugin-google';
+import * as openai from '@livekit/agents-plugin-openai';
+import type { LlmConfig, SttConfig, TtsConfig } from './config.ts';
+
+/** Warm enough to sound natural, low enough to keep tool choice predictable. */
+const TEMPERATURE = 0.7;
+
+export function createLlm(config: LlmConfig): llmTypes.LLM {
+  switch (config.provider) {
+    case 'openai':
+    case 'anthropic':
+      // Anthropic is reached through its OpenAI-compatible endpoint (config.baseUrl defaults to it).
+      return new openai.LLM({
+        model: config.model,
+        apiKey: config.apiKey,
+        baseURL: config.baseUrl,
+        temperature: TEMPERATURE,
+        maxCompletionTokens: config.maxResponseTokens,
+      });
+    case 'google':
+      return new google.LLM({
+        model: config.model,
+        apiKey: config.apiKey,
+        vertexai: false,
+        temperature: TEMPERATURE,
+        maxOutputTokens: config.maxResponseTokens,
+        ...(config.baseUrl ? { httpOptions: { baseUrl: config.baseUrl } } : {}),
+      });
+  }
+}
+
+export function createStt(config: SttConfig): deepgram.STT {
+  return new deepgram.STT({
+    apiKey: config.apiKey,
+    model: config.model,
+    language: config.language,
+    ...(config.baseUrl ? { baseUrl: config.baseUrl.replace(/\/+$/, '') } : {}),
+  });
+}
+
+export function createTts(config: TtsConfig): cartesia.TTS {
+  return new cartesia.TTS({
+    apiKey: config.apiKey,
+    model: config.model,
+    sampleRate: config.sampleRate,
+    speed: config.speed,
+    ...(config.voiceId ? { voice: config.voiceId } : {}),
+    ...(config.baseUrl ? { baseUrl: config.baseUrl.replace(/\/+$/, '') } : {}),
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Collects what the one-line session summary reports: turns, tool calls and latency percentiles
+ * from the framework's metrics events. End-to-end latency of a reply is the sum of its
+ * end-of-utterance delay, LLM time to first token and TTS time to first byte (joined by speech id):
+ * the time from the user going quiet to the first audio of the answer.
+ */
+import { type metrics, voice } from '@livekit/agents';
+
+const Events = voice.AgentSessionEventTypes;
+
+export interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
+}
+
+/** The nearest-rank `p`th percentile of ascending `sorted` values (0 when empty). */
+export function nearestRank(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/** Nearest-rank percentiles, rounded to 0.1 ms. */
+export function percentiles(values: readonly number[]): Percentiles {
+  if (values.length === 0) return { count: 0, p50: null, p95: null, max: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => Math.round(nearestRank(sorted, p) * 10) / 10;
+  return { count: sorted.length, p50: at(50), p95: at(95), max: at(100) };
+}
+
+export interface SessionSummary {
+  duration_s: number;
+  turns: number;
+  tool_calls: number;
+  eou_delay_ms: Percentiles;
+  llm_ttft_ms: Percentiles;
+  tts_ttfb_ms: Percentiles;
+  end_to_end_ms: Percentiles;
+}
+
+interface SpeechTimings {
+  eou?: number;
+  ttft?: number;
+  ttfb?: number;
+}
+
+export class SessionStats {
+  private readonly startedAt: number;
+  private turns = 0;
+  private toolCalls = 0;
+  private readonly eou: number[] = [];
+  private readonly ttft: number[] = [];
+  private readonly ttfb: number[] = [];
+  private readonly bySpeech = new Map<string, SpeechTimings>();
+
+  constructor(startedAt: number = Date.now()) {
+    this.startedAt = startedAt;
+  }
+
+  attach(session: voice.AgentSession): void {
+    session.on(Events.MetricsCollected, (event) => this.recordMetrics(event.metrics));
+    session.on(Events.ConversationItemAdded, (event) => {
+      if (event.item.type === 'message' && event.item.role === 'user') this.turns++;
+    });
+    session.on(Events.FunctionToolsExecuted, (event) => {
+      this.toolCalls += event.functionCalls.length;
+    });
+  }
+
+  recordMetrics(m: metrics.AgentMetrics): void {
+    // Only the first LLM and TTS request of a reply start the audio; later ones (after a tool
+    // call) are not part of the user-perceived wait, so first-seen values win per speech id.
+    const timings = (id: string | undefined) => {
+      if (!id) return undefined;
+      const existing = this.bySpeech.get(id);
+      if (existing) return existing;
+      const created: SpeechTimings = {};
+      this.bySpeech.set(id, created);
+      return created;
+    };
+    if (m.type === 'eou_metrics') {
+      this.eou.push(m.endOfUtteranceDelayMs);
+      const t = timings(m.speechId);
+      if (t) t.eou ??= m.endOfUtteranceDelayMs;
+    } else if (m.type === 'llm_metrics' && !m.cancelled) {
+      this.ttft.push(m.ttftMs);
+      const t = timings(m.speechId);
+      if (t) t.ttft ??= m.ttftMs;
+    } else if (m.type === 'tts_metrics' && !m.cancelled) {
+      this.ttfb.push(m.ttfbMs);
+      const t = timings(m.speechId);
+      if (t) t.ttfb ??= m.ttfbMs;
+    }
+  }
+
+  summary(now: number = Date.now()): SessionSummary {
+    const endToEnd: number[] = [];
+    for (const t of this.bySpeech.values()) {
+      if (t.eou !== undefined && t.ttft !== undefined && t.ttfb !== undefined) {
+        endToEnd.push(t.eou + t.ttft + t.ttfb);
+      }
+    }
+    return {
+      duration_s: Math.round((now - this.startedAt) / 100) / 10,
+      turns: this.turns,
+      tool_calls: this.toolCalls,
+      eou_delay_ms: percentiles(this.eou),
+      llm_ttft_ms: percentiles(this.ttft),
+      tts_ttfb_ms: percentiles(this.ttfb),
+      end_to_end_ms: percentiles(endToEnd),
+    };
+  }
+}

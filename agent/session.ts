@@ -1,0 +1,105 @@
+/**
+ * One job: one user's voice session in one LiveKit room.
+ *
+ * Order matters for latency and for clean failure: the metadata is validated and the context is
+ * loaded BEFORE the agent joins the room, so a bad dispatch or a user without a profile ends the
+ * job (with a logged reason) without anyone hearing a half-working coach, and a good session
+ * starts with everything it needs already in memory.
+ */
+import type { JobContext, VAD } from '@livekit/agents';
+import { voice } from '@livekit/agents';
+import { ApiRequestError, type EdgeApi } from '../shared/api-client.ts';
+import { type Logger, systemClock } from '../workers/ports.ts';
+import { FitnessVoiceAgent } from './coach.ts';
+import type { VoiceAgentConfig } from './config.ts';
+import { loadCoachingContext } from './context-loader.ts';
+import { readSessionMetadata } from './job-metadata.ts';
+import { LogSpool } from './log-spool.ts';
+import { createLlm, createStt, createTts } from './providers.ts';
+import { SessionStats } from './session-stats.ts';
+
+/** How long shutdown waits for the spool to hand its sets to the API (the rest stay on disk). */
+export const SPOOL_DRAIN_TIMEOUT_MS = 5000;
+
+export interface CoachJobDeps {
+  config: VoiceAgentConfig;
+  api: EdgeApi;
+  vad: VAD;
+  /** Makes a logger carrying the job's ids on every line. */
+  createLogger: (base: Record<string, unknown>) => Logger;
+}
+
+export async function runCoachJob(ctx: JobContext, deps: CoachJobDeps): Promise<void> {
+  const jobLogger = deps.createLogger({ job_id: ctx.job.id });
+  const metadata = readSessionMetadata(ctx.job.metadata, ctx.job.room?.metadata);
+  if (!metadata.success) {
+    jobLogger.error('session_rejected', { reason: 'invalid_metadata', detail: metadata.error });
+    ctx.shutdown('invalid session metadata');
+    return;
+  }
+  const { user_id: userId, agent_type: agentType } = metadata.data;
+  const logger = deps.createLogger({ job_id: ctx.job.id, user_id: userId, agent_type: agentType });
+
+  let context: Awaited<ReturnType<typeof loadCoachingContext>>;
+  try {
+    context = await loadCoachingContext(deps.api, userId);
+  } catch (error) {
+    logger.error('session_rejected', {
+      reason: 'context_unavailable',
+      status: error instanceof ApiRequestError ? error.status : undefined,
+      code: error instanceof ApiRequestError ? error.code : 'unexpected',
+    });
+    ctx.shutdown('coaching context unavailable');
+    return;
+  }
+  if (context === null) {
+    logger.error('session_rejected', { reason: 'no_profile' });
+    ctx.shutdown('user has no profile');
+    return;
+  }
+
+  const spool = await LogSpool.open({
+    dir: deps.config.spoolDir,
+    send: (entries, signal) => deps.api.ingestLogs(entries, signal),
+    logger,
+  });
+  const agent = new FitnessVoiceAgent({
+    agentType,
+    context,
+    logSink: spool,
+    specialists: deps.api,
+    logger,
+    clock: systemClock,
+  });
+  const session = new voice.AgentSession({
+    stt: createStt(deps.config.stt),
+    tts: createTts(deps.config.tts),
+    llm: createLlm(deps.config.llm),
+    vad: deps.vad,
+    // Local VAD for turns and interruptions: no dependency on a hosted turn-detection model.
+    turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },
+  });
+  const stats = new SessionStats();
+  stats.attach(session);
+
+  let finished: Promise<void> | undefined;
+  const finish = () => {
+    finished ??= (async () => {
+      const drained = await spool.drain(SPOOL_DRAIN_TIMEOUT_MS);
+      await session.close().catch(() => undefined);
+      await spool.close();
+      logger.info('session_summary', { ...stats.summary(), sets_left_in_spool: drained.remaining });
+    })();
+    return finished;
+  };
+  ctx.addShutdownCallback(finish);
+  session.on(voice.AgentSessionEventTypes.Close, (event) => {
+    if (event.error) logger.error('session_error', { reason: String(event.reason) });
+    ctx.shutdown('session closed');
+  });
+
+  await ctx.connect();
+  await session.start({ agent, room: ctx.room });
+  logger.info('session_started', { room: ctx.room.name });
+  session.say(agent.greeting);
+}

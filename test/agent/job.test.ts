@@ -1,0 +1,232 @@
+/**
+ * Configuration, the job's early exits (bad metadata, no profile, API down) and the session
+ * summary. The job runs against the real edge API; the JobContext is a minimal stand-in for the
+ * parts of the framework's context the job reads before it would connect to a room.
+ */
+import type { JobContext } from '@livekit/agents';
+import { inference, initializeLogger } from '@livekit/agents';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  loadCoachConfig,
+  loadVoiceAgentConfig,
+  type VoiceAgentConfig,
+} from '../../agent/config.ts';
+import { runCoachJob } from '../../agent/session.ts';
+import { SessionStats } from '../../agent/session-stats.ts';
+import { createApiClient } from '../../shared/api-client.ts';
+import { ConfigError } from '../../shared/config.ts';
+import { withDevDefaults } from '../../shared/dev-defaults.ts';
+import { type EdgeApiServer, startEdgeApi } from './edge-api.ts';
+import { type LogLine, recordingLogger } from './fixtures.ts';
+
+let edge: EdgeApiServer;
+beforeAll(async () => {
+  initializeLogger({ pretty: false, level: 'silent' });
+  edge = await startEdgeApi();
+});
+afterAll(async () => {
+  await edge?.close();
+});
+
+const voiceEnv = (extra: Record<string, string> = {}) =>
+  withDevDefaults({
+    DEEPGRAM_API_KEY: 'dg-secret-value',
+    CARTESIA_API_KEY: 'ca-secret-value',
+    OPENAI_API_KEY: 'oa-secret-value',
+    ...extra,
+  });
+
+describe('agent configuration', () => {
+  it('names every missing variable in one error, and never a value', () => {
+    let error: unknown;
+    try {
+      loadVoiceAgentConfig({
+        VOICE_LLM_PROVIDER: 'google',
+        SERVICE_API_TOKEN: 'short-secret',
+        CARTESIA_SPEED: '9',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of [
+      'API_BASE_URL',
+      'SERVICE_API_TOKEN',
+      'GOOGLE_API_KEY',
+      'LIVEKIT_URL',
+      'LIVEKIT_API_KEY',
+      'LIVEKIT_API_SECRET',
+      'DEEPGRAM_API_KEY',
+      'CARTESIA_API_KEY',
+      'CARTESIA_SPEED',
+    ]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('applies the design defaults', () => {
+    const config = loadVoiceAgentConfig(voiceEnv());
+    expect(config.stt).toMatchObject({ model: 'nova-2-general', language: 'en-US' });
+    expect(config.tts).toMatchObject({ sampleRate: 24000, speed: 1.1 });
+    expect(config.llm).toMatchObject({ provider: 'openai', maxResponseTokens: 150 });
+    expect(config.livekit.agentName).toBe('fitness-coach');
+    expect(config.spoolDir).toBe('.data/agent-spool');
+    expect(config.healthPort).toBe(8081);
+  });
+
+  it('needs neither LiveKit nor speech providers in text mode', () => {
+    const config = loadCoachConfig(withDevDefaults({ OPENAI_API_KEY: 'k' }));
+    expect(config.llm.provider).toBe('openai');
+  });
+});
+
+interface FakeJob {
+  ctx: JobContext;
+  shutdownReasons: string[];
+  connected: () => boolean;
+}
+
+function fakeJob(metadata: string, roomMetadata = ''): FakeJob {
+  const shutdownReasons: string[] = [];
+  let connected = false;
+  const ctx = {
+    job: { id: 'AJ_test', metadata, room: { name: 'room-1', metadata: roomMetadata } },
+    shutdown: (reason: string) => shutdownReasons.push(reason),
+    addShutdownCallback: () => {},
+    connect: async () => {
+      connected = true;
+      throw new Error('this test never joins a room');
+    },
+  } as unknown as JobContext;
+  return { ctx, shutdownReasons, connected: () => connected };
+}
+
+async function runJob(job: FakeJob, baseUrl = edge.baseUrl): Promise<LogLine[]> {
+  const logger = recordingLogger();
+  const config: VoiceAgentConfig = loadVoiceAgentConfig(voiceEnv({ API_BASE_URL: baseUrl }));
+  await runCoachJob(job.ctx, {
+    config,
+    api: createApiClient(config.api),
+    vad: new inference.VAD({ model: 'silero' }),
+    createLogger: (base) => ({
+      info: (event, fields) => logger.info(event, { ...base, ...fields }),
+      warn: (event, fields) => logger.warn(event, { ...base, ...fields }),
+      error: (event, fields) => logger.error(event, { ...base, ...fields }),
+    }),
+  }).catch(() => undefined);
+  return logger.lines;
+}
+
+const metadata = (userId: string) =>
+  JSON.stringify({
+    user_id: userId,
+    agent_type: 'diet',
+    session_type: 'voice',
+    created_at: '2026-02-02T10:30:00Z',
+  });
+
+describe('the coaching job', () => {
+  it('ends cleanly with a logged reason when the metadata is invalid', async () => {
+    const job = fakeJob('{"user_id":"nope"}');
+    const lines = await runJob(job);
+    expect(job.shutdownReasons).toEqual(['invalid session metadata']);
+    expect(job.connected()).toBe(false);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        event: 'session_rejected',
+        fields: expect.objectContaining({ reason: 'invalid_metadata', job_id: 'AJ_test' }),
+      }),
+    ]);
+  });
+
+  it('ends cleanly when the user has no profile', async () => {
+    const job = fakeJob('', metadata(crypto.randomUUID()));
+    const lines = await runJob(job);
+    expect(job.shutdownReasons).toEqual(['user has no profile']);
+    expect(job.connected()).toBe(false);
+    expect(lines[0]).toMatchObject({
+      event: 'session_rejected',
+      fields: { reason: 'no_profile', agent_type: 'diet' },
+    });
+  });
+
+  it('ends cleanly when the API cannot be reached', async () => {
+    const job = fakeJob(metadata(crypto.randomUUID()));
+    const lines = await runJob(job, 'http://127.0.0.1:9');
+    expect(job.shutdownReasons).toEqual(['coaching context unavailable']);
+    expect(lines[0]).toMatchObject({
+      event: 'session_rejected',
+      fields: { reason: 'context_unavailable', code: 'network' },
+    });
+  });
+
+  it('loads the context before joining the room', async () => {
+    const { DEMO_USER_ID } = await import('../../drizzle/seed-data.ts');
+    const job = fakeJob(metadata(DEMO_USER_ID));
+    await runJob(job);
+    expect(job.shutdownReasons).toEqual([]);
+    expect(job.connected()).toBe(true);
+  });
+});
+
+describe('session summary', () => {
+  it('joins EOU, TTFT and TTFB by speech id into end-to-end latency', () => {
+    const stats = new SessionStats(0);
+    const base = { timestamp: 0, label: 'x', requestId: 'r' };
+    stats.recordMetrics({
+      type: 'eou_metrics',
+      timestamp: 0,
+      endOfUtteranceDelayMs: 300,
+      transcriptionDelayMs: 10,
+      onUserTurnCompletedDelayMs: 0,
+      lastSpeakingTimeMs: 0,
+      speechId: 's1',
+    });
+    stats.recordMetrics({
+      ...base,
+      type: 'llm_metrics',
+      durationMs: 900,
+      ttftMs: 400,
+      cancelled: false,
+      completionTokens: 1,
+      promptTokens: 1,
+      promptCachedTokens: 0,
+      totalTokens: 2,
+      tokensPerSecond: 1,
+      speechId: 's1',
+    });
+    stats.recordMetrics({
+      ...base,
+      type: 'llm_metrics',
+      durationMs: 900,
+      ttftMs: 999,
+      cancelled: false,
+      completionTokens: 1,
+      promptTokens: 1,
+      promptCachedTokens: 0,
+      totalTokens: 2,
+      tokensPerSecond: 1,
+      speechId: 's1',
+    });
+    stats.recordMetrics({
+      ...base,
+      type: 'tts_metrics',
+      ttfbMs: 150,
+      durationMs: 500,
+      audioDurationMs: 900,
+      cancelled: false,
+      charactersCount: 10,
+      streamed: true,
+      speechId: 's1',
+    });
+    const summary = stats.summary(12_345);
+    expect(summary.duration_s).toBe(12.3);
+    expect(summary.end_to_end_ms).toEqual({ count: 1, p50: 850, p95: 850, max: 850 });
+    expect(summary.llm_ttft_ms).toEqual({ count: 2, p50: 400, p95: 999, max: 999 });
+    expect(summary.eou_delay_ms.p50).toBe(300);
+    expect(summary.tts_ttfb_ms.p50).toBe(150);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * A separate agent-like process for the spool crash test (run directly by Node 24):
+ *   node spool-child.ts burst   <dir> <apiBaseUrl> <token> <userId> <idPrefix> <count>
+ *   node spool-child.ts recover <dir> <apiBaseUrl> <token>
+ * `burst` appends sets as fast as it can, several at a time, and prints `confirmed <log_id>` for
+ * each append that resolved; the test kills it with SIGKILL in the middle. `recover` opens a new
+ * spool in the same directory (adopting the dead one), drains it and prints `remaining <n>`.
+ */
+import { LogSpool } from '../../agent/log-spool.ts';
+import { createApiClient } from '../../shared/api-client.ts';
+import { silentLogger } from '../../workers/logger.ts';
+
+const [mode, dir, baseUrl, token, userId, idPrefix, count] = process.argv.slice(2);
+if (!dir || !baseUrl || !token) throw new Error('usage: see the header of this file');
+const api = createApiClient({ baseUrl, serviceToken: token });
+const spool = await LogSpool.open({
+  dir,
+  send: (entries, signal) => api.ingestLogs(entries, signal),
+  logger: silentLogger,
+  initialBackoffMs: 20,
+});
+
+if (mode === 'burst') {
+  const total = Number(count);
+  const parallel = 8;
+  for (let start = 0; start < total; start += parallel) {
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, total - start) }, async (_, k) => {
+        const log_id = `${idPrefix}${String(start + k).padStart(12, '0')}`;
+        await spool.append({
+          log_id,
+          user_id: userId as string,
+          exercise: 'crash test squat',
+          reps: 5,
+          weight_kg: 100,
+          logged_at: new Date().toISOString(),
+        });
+        process.stdout.write(`confirmed ${log_id}\n`);
+      }),
+    );
+  }
+  process.stdout.write('burst done\n');
+  // Stay alive (sending) until killed.
+  setInterval(() => {}, 1000);
+} else {
+  const { remaining } = await spool.drain(20_000);
+  await spool.close();
+  process.stdout.write(`remaining ${remaining}\n`);
+}

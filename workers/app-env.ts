@@ -1,8 +1,8 @@
 /** The one Hono environment type every sub-app and middleware of the edge API shares. */
 import type { ApiConfig } from './config.ts';
 import type {
-  CallbackVerifier,
   Cache,
+  CallbackVerifier,
   Clock,
   CoachingRepository,
   Logger,

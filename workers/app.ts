@@ -29,7 +29,11 @@ export function createApp(services: Services) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `request bodies are limited to ${MAX_BODY_BYTES} bytes`,
+        );
       },
     }),
   );

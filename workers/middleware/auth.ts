@@ -76,7 +76,9 @@ export function requireAuth(...kinds: Kind[]) {
     }
     if (!kinds.includes(principal.kind)) {
       throw forbidden(
-        principal.kind === 'user' ? 'this route is for services only' : 'this route is for users only',
+        principal.kind === 'user'
+          ? 'this route is for services only'
+          : 'this route is for users only',
       );
     }
     c.set('principal', principal);

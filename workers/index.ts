@@ -1,0 +1,128 @@
+/**
+ * The Cloudflare Workers entry. The configuration is parsed once per isolate (Workers hands the
+ * same env object to every request of an isolate) and a bad one answers every request with a 503
+ * naming the variables, so a deployment missing a secret fails loudly without leaking a value.
+ * Only Workers-safe adapters are reachable from here: never pg or PGlite. Durable, shared backends
+ * (Neon, Upstash, QStash) are required, since isolates share no memory and may stop at any time.
+ */
+import type { ExecutionContext } from 'hono';
+import { ConfigError } from '../shared/config.ts';
+import { type App, createApp } from './app.ts';
+import { type ApiConfig, loadApiConfig } from './config.ts';
+import { openDatabase } from './db/open.ts';
+import { errorBody } from './errors.ts';
+import { createJsonLogger } from './logger.ts';
+import type { Logger, RateLimiter } from './ports.ts';
+import { createServices, createSessionRateLimiter } from './services.ts';
+
+/** Variables from wrangler.toml and secrets, plus bindings such as the rate limiter. */
+export type WorkerEnv = Readonly<Record<string, unknown>>;
+
+type Handler = (request: Request, ctx: ExecutionContext) => Promise<Response>;
+
+const logger = createJsonLogger('edge-api');
+const handlers = new WeakMap<WorkerEnv, Handler>();
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let handler = handlers.get(env);
+    if (!handler) {
+      handler = createHandler(env, logger);
+      handlers.set(env, handler);
+    }
+    return handler(request, ctx);
+  },
+};
+
+function createHandler(env: WorkerEnv, logger: Logger): Handler {
+  let config: ApiConfig;
+  try {
+    config = loadWorkersConfig(stringVariables(env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // The message names variables, never their values (shared/config.ts), so it may be shown.
+    logger.error('config_invalid', { problems: error.problems });
+    const body = JSON.stringify(errorBody('unavailable', error.message));
+    return async () =>
+      new Response(body, { status: 503, headers: { 'content-type': 'application/json' } });
+  }
+
+  // Kept per isolate: a limiter made per request would never refuse anything.
+  const sessionRateLimiter =
+    rateLimiterBinding(env.SESSION_RATE_LIMITER) ?? createSessionRateLimiter(config);
+  const buildApp = (database: ReturnType<typeof openDatabase>): App =>
+    createApp(
+      createServices({ config, repository: database.repository, logger, sessionRateLimiter }),
+    );
+
+  if (config.database.driver === 'neon-http') {
+    // Each query is its own fetch, so one app serves every request of the isolate.
+    const app = buildApp(openDatabase(config.database, { logger }));
+    return async (request, ctx) => app.fetch(request, {}, ctx);
+  }
+  // Workers ties a WebSocket to the request that opened it, so a pooled connection cannot be
+  // reused by the next request: each request gets its own pool, closed once the response is out.
+  // Everything else the app holds is stateless over fetch or per isolate (the limiter above).
+  return async (request, ctx) => {
+    const database = openDatabase(config.database, { logger });
+    try {
+      return await buildApp(database).fetch(request, {}, ctx);
+    } finally {
+      ctx.waitUntil(database.close());
+    }
+  };
+}
+
+const NEON_DRIVERS: readonly string[] = ['neon-http', 'neon-websocket'];
+
+/** The shared configuration rules plus the Worker's own, all problems named in one error. */
+function loadWorkersConfig(variables: Record<string, string>): ApiConfig {
+  let config: ApiConfig | undefined;
+  const problems: string[] = [];
+  try {
+    config = loadApiConfig(variables);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const named = new Set(problems.map((problem) => problem.split(':')[0]));
+  for (const problem of workersProblems(variables)) {
+    if (!named.has(problem.split(':')[0])) problems.push(problem);
+  }
+  if (!config || problems.length > 0) throw new ConfigError('Edge API', problems);
+  return config;
+}
+
+/**
+ * A Worker may be stopped as soon as it has answered and its isolates share no memory, so it
+ * needs the durable, shared backends: no embedded database, memory cache or in-process queue.
+ */
+function workersProblems(variables: Record<string, string>): string[] {
+  const unset = (name: string) => !variables[name]?.trim();
+  const problems: string[] = [];
+  const driver = variables.DATABASE_DRIVER?.trim();
+  if (driver && !NEON_DRIVERS.includes(driver)) {
+    problems.push('DATABASE_DRIVER: must be neon-http or neon-websocket on Workers');
+  }
+  if (unset('DATABASE_URL')) problems.push('DATABASE_URL: is required on Workers (Neon)');
+  for (const name of ['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'QSTASH_TOKEN']) {
+    if (unset(name)) problems.push(`${name}: is required on Workers`);
+  }
+  return problems;
+}
+
+function stringVariables(env: WorkerEnv): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === 'string') variables[name] = value;
+  }
+  return variables;
+}
+
+function rateLimiterBinding(binding: unknown): RateLimiter | undefined {
+  const isLimiter =
+    typeof binding === 'object' &&
+    binding !== null &&
+    typeof (binding as Partial<RateLimiter>).limit === 'function';
+  return isLimiter ? (binding as RateLimiter) : undefined;
+}

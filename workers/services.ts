@@ -1,0 +1,60 @@
+/**
+ * Assembles the request handlers' `Services` from the configuration and an opened database. Both
+ * entries (workers/index.ts on Workers, workers/server.ts on Node) call this one function, so the
+ * two runtimes differ only in how they open the database and which rate limiter they hand in.
+ * Nothing here may import a Node-only driver: the Workers bundle includes this file.
+ */
+
+import { createCache } from './adapters/cache/index.ts';
+import { createCallbackVerifier, createLogQueue } from './adapters/queue/index.ts';
+import { createMemoryRateLimiter } from './adapters/rate-limit/memory.ts';
+import type { Services } from './app-env.ts';
+import type { ApiConfig } from './config.ts';
+import { deliverLogs } from './logs/deliver.ts';
+import { createOrchestrator } from './orchestrator/index.ts';
+import type { Clock, CoachingRepository, Logger, RateLimiter } from './ports.ts';
+import { systemClock } from './ports.ts';
+
+export interface ServiceOptions {
+  config: ApiConfig;
+  repository: CoachingRepository;
+  logger: Logger;
+  /** The Workers Rate Limiting binding when bound; otherwise a per-process limiter is made. */
+  sessionRateLimiter?: RateLimiter;
+  clock?: Clock;
+}
+
+/** Session tokens are limited per user and minute, like the Workers binding's 60 s period. */
+const SESSION_RATE_LIMIT_PERIOD_SECONDS = 60;
+
+/** The per-process limiter used where no Workers Rate Limiting binding is bound. */
+export function createSessionRateLimiter(
+  config: ApiConfig,
+  clock: Clock = systemClock,
+): RateLimiter {
+  return createMemoryRateLimiter({
+    limit: config.sessionRateLimitPerMinute,
+    periodSeconds: SESSION_RATE_LIMIT_PERIOD_SECONDS,
+    clock,
+  });
+}
+
+export function createServices(options: ServiceOptions): Services {
+  const { config, repository, logger } = options;
+  const clock = options.clock ?? systemClock;
+  return {
+    config,
+    repository,
+    cache: createCache(config.cache),
+    queue: createLogQueue(
+      config.queue,
+      (entries) => deliverLogs(repository, entries, logger),
+      logger,
+    ),
+    callbackVerifier: createCallbackVerifier(config.queue),
+    sessionRateLimiter: options.sessionRateLimiter ?? createSessionRateLimiter(config, clock),
+    orchestrator: createOrchestrator({ config: config.orchestrator, repository, logger, clock }),
+    clock,
+    logger,
+  };
+}

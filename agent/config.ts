@@ -19,10 +19,16 @@ export const DEFAULT_LLM_MODELS = {
 } as const satisfies Record<LlmProvider, string>;
 
 /**
- * Anthropic serves an OpenAI-compatible Chat Completions endpoint here, so the OpenAI plugin
- * (with its streaming tool calls) drives Claude without a separate plugin.
+ * ANTHROPIC_BASE_URL is the API's root, as Anthropic's own SDK and the orchestrator read it, so
+ * one value serves both processes. Anthropic serves an OpenAI-compatible Chat Completions
+ * endpoint under `v1/` of that root, so the OpenAI plugin (with its streaming tool calls) drives
+ * Claude without a separate plugin.
  */
-export const ANTHROPIC_OPENAI_COMPATIBLE_URL = 'https://api.anthropic.com/v1/';
+export const ANTHROPIC_API_ROOT = 'https://api.anthropic.com';
+
+export function anthropicOpenAICompatibleUrl(apiRoot: string): string {
+  return new URL('v1/', apiRoot.endsWith('/') ? apiRoot : `${apiRoot}/`).toString();
+}
 
 const url = z.url({ error: 'must be a URL' });
 const positiveInt = (fallback: number) =>
@@ -61,7 +67,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: url.optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
-  ANTHROPIC_BASE_URL: url.default(ANTHROPIC_OPENAI_COMPATIBLE_URL),
+  ANTHROPIC_BASE_URL: url.default(ANTHROPIC_API_ROOT),
   GOOGLE_API_KEY: z.string().optional(),
   GOOGLE_BASE_URL: url.optional(),
   VOICE_MAX_RESPONSE_TOKENS: positiveInt(150),
@@ -156,7 +162,7 @@ function llmConfig(env: Env): LlmConfig {
   const provider = env.VOICE_LLM_PROVIDER;
   const baseUrls = {
     openai: env.OPENAI_BASE_URL,
-    anthropic: env.ANTHROPIC_BASE_URL,
+    anthropic: anthropicOpenAICompatibleUrl(env.ANTHROPIC_BASE_URL),
     google: env.GOOGLE_BASE_URL,
   } as const;
   return {

@@ -372,7 +372,9 @@ describe('voice agent properties', () => {
         if (s.provider === 'google') expect(model).toBeInstanceOf(googlePlugin.LLM);
         else expect(model).toBeInstanceOf(openaiPlugin.LLM);
         if (s.provider === 'anthropic') {
-          expect(config.llm.baseUrl).toBe(s.baseUrl ?? 'https://api.anthropic.com/v1/');
+          // ANTHROPIC_BASE_URL is the API root; the OpenAI-compatible endpoint is its v1/.
+          const root = s.baseUrl ?? 'https://api.anthropic.com';
+          expect(config.llm.baseUrl).toBe(`${root.replace(/\/$/, '')}/v1/`);
         }
         // Without the selected provider's key the configuration is refused, naming the variable.
         expect(() =>

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: every benchmark on the local services, one after another so they do not
+ * compete for the CPU. Each writes its own flat JSON under bench/results/.
+ */
+import { runAgentBench } from './agent.ts';
+import { runApiBench } from './api.ts';
+import { runOrchestratorBench } from './orchestrator.ts';
+
+const benches = [
+  ['api', runApiBench],
+  ['orchestrator', runOrchestratorBench],
+  ['agent', runAgentBench],
+] as const;
+
+for (const [name, run] of benches) {
+  console.log(`${name} bench`);
+  console.log(`${name}: ${JSON.stringify(await run(), null, 2)}`);
+}

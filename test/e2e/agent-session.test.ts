@@ -1,0 +1,251 @@
+/**
+ * The whole voice path on real software: the edge API mints a session, a real livekit-server
+ * creates the room and dispatches the job, and the real agent server (`node agent/main.ts start`,
+ * a separate process as in the container) takes it, loads the user's context over HTTP, joins,
+ * and greets the user through Cartesia, whose audio the user receives over WebRTC. Only the
+ * hosted providers are stand-ins (OpenAI, Deepgram, Cartesia), each speaking its real protocol.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AudioStream,
+  ParticipantKind,
+  type RemoteParticipant,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+} from '@livekit/rtc-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
+import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
+import { createApp } from '../../workers/app.ts';
+import { type CartesiaStandin, startCartesiaStandin } from '../support/cartesia-standin.ts';
+import { type DeepgramStandin, startDeepgramStandin } from '../support/deepgram-standin.ts';
+import {
+  freeTcpPort,
+  type LivekitServer,
+  livekitServerAvailability,
+  startLivekitServer,
+} from '../support/livekit-server.ts';
+import { type OpenAIStandin, startOpenAIStandin } from '../support/openai-standin.ts';
+import { createTestServices, type TestServices } from '../support/services.ts';
+import { type AgentProcess, type LogLine, startAgentProcess } from './agent-process.ts';
+import {
+  createSession,
+  eventually,
+  type LivekitClients,
+  livekitClients,
+  type ServedApp,
+  serveApp,
+  withLivekitServer,
+} from './livekit.ts';
+
+const availability = livekitServerAvailability();
+if (!availability.available)
+  console.warn(`skipping agent end-to-end tests: ${availability.reason}`);
+
+const AGENT_NAME = 'fitness-coach';
+/** The seeded demo user's first name, which the greeting must use. */
+const DEMO_FIRST_NAME = 'Demo';
+
+describe.skipIf(!availability.available)('the agent server on a real livekit-server', () => {
+  let server: LivekitServer;
+  let test: TestServices;
+  let app: ReturnType<typeof createApp>;
+  let api: ServedApp;
+  let livekit: LivekitClients;
+  let openai: OpenAIStandin;
+  let deepgram: DeepgramStandin;
+  let cartesia: CartesiaStandin;
+  let agent: AgentProcess;
+  let spoolDir: string;
+  const rooms: Room[] = [];
+
+  beforeAll(async () => {
+    if (!availability.available) return;
+    [server, test, openai, deepgram, cartesia, spoolDir] = await Promise.all([
+      startLivekitServer(availability.binary),
+      createTestServices(),
+      startOpenAIStandin(),
+      startDeepgramStandin(),
+      startCartesiaStandin(),
+      mkdtemp(join(tmpdir(), 'fvc-agent-spool-')),
+    ]);
+    app = createApp(withLivekitServer(test.services, server));
+    api = await serveApp(app, DEV_DEFAULTS.SERVICE_API_TOKEN);
+    livekit = livekitClients(server);
+
+    // `start` is the container's command. `--simulation` (the framework's flag for test harnesses)
+    // lifts the worker's own CPU limit (70 %) so a busy test machine does not make it report
+    // itself full; it also leaves out the health server, which docker-install.test.ts covers.
+    agent = startAgentProcess(
+      {
+        LIVEKIT_URL: server.url,
+        LIVEKIT_API_KEY: server.apiKey,
+        LIVEKIT_API_SECRET: server.apiSecret,
+        LIVEKIT_AGENT_NAME: AGENT_NAME,
+        API_BASE_URL: api.url,
+        SERVICE_API_TOKEN: DEV_DEFAULTS.SERVICE_API_TOKEN,
+        DEEPGRAM_API_KEY: deepgram.apiKey,
+        DEEPGRAM_BASE_URL: deepgram.baseUrl,
+        CARTESIA_API_KEY: cartesia.apiKey,
+        CARTESIA_BASE_URL: cartesia.baseUrl,
+        VOICE_LLM_PROVIDER: 'openai',
+        OPENAI_API_KEY: 'sk-standin',
+        OPENAI_BASE_URL: openai.baseUrl,
+        LOG_SPOOL_DIR: spoolDir,
+        AGENT_HEALTH_PORT: String(await freeTcpPort()),
+      },
+      { args: ['start', '--simulation', '--log-level', 'info'] },
+    );
+    // LiveKit drops a dispatch when no worker is registered yet, so nothing starts before this.
+    await agent.waitForLog('registered worker', (line) => line.msg === 'registered worker', 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(rooms.map((room) => room.disconnect()));
+    await agent?.stop();
+    await Promise.all([
+      api?.close(),
+      openai?.close(),
+      deepgram?.close(),
+      cartesia?.close(),
+      test?.cleanup(),
+    ]);
+    await server?.stop();
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+  }, 60_000);
+
+  async function joinAsUser(url: string, token: string): Promise<Room> {
+    const room = new Room();
+    rooms.push(room);
+    await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+    return room;
+  }
+
+  const agentIn = (room: Room): RemoteParticipant | undefined =>
+    [...room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.AGENT);
+
+  /** Waits for the agent; on failure says what LiveKit did with the dispatch. */
+  async function agentJoins(room: Room, what: string): Promise<RemoteParticipant> {
+    try {
+      return await eventually(what, () => agentIn(room), 60_000);
+    } catch (error) {
+      const dispatchLines = server
+        .output()
+        .split('\n')
+        .filter((line) => /job|worker|dispatch/i.test(line) && !line.includes('"RoomJoin"'));
+      throw new Error(`${String(error)}; livekit-server said:\n${dispatchLines.join('\n')}`);
+    }
+  }
+
+  /** The first audio track the agent publishes, once this side has subscribed to it. */
+  function agentAudioTrack(room: Room): Promise<RemoteTrack> {
+    return new Promise((resolve) => {
+      const onTrack = (track: RemoteTrack, _pub: unknown, participant: RemoteParticipant) => {
+        if (participant.kind === ParticipantKind.AGENT && track.kind === TrackKind.KIND_AUDIO) {
+          room.off(RoomEvent.TrackSubscribed, onTrack);
+          resolve(track);
+        }
+      };
+      room.on(RoomEvent.TrackSubscribed, onTrack);
+    });
+  }
+
+  /** Reads the track until a frame is clearly not silence (the stand-in's tone). */
+  async function hearsSpeech(track: RemoteTrack): Promise<boolean> {
+    const reader = new AudioStream(track, { sampleRate: 24000, numChannels: 1 }).getReader();
+    try {
+      for (;;) {
+        const { value: frame, done } = await reader.read();
+        if (done) return false;
+        if (frame.data.some((sample) => Math.abs(sample) > 1000)) return true;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  const jobLog = (event: string, reason?: string) => (line: LogLine) =>
+    line.event === event && (reason === undefined || line.reason === reason);
+
+  it('takes the dispatched job, loads the context over HTTP, joins and greets the user by name', async () => {
+    const session = await createSession(app, DEMO_USER_ID, 'workout');
+    const room = await joinAsUser(session.server_url, session.participant_token);
+    const audio = agentAudioTrack(room);
+
+    const participant = await eventually('the agent to join', () => agentIn(room), 60_000);
+    expect(participant.identity).not.toBe(DEMO_USER_ID);
+    expect(participant.attributes['lk.agent.name']).toBe(AGENT_NAME);
+
+    const started = await agent.waitForLog('session_started', jobLog('session_started'));
+    expect(started).toMatchObject({
+      user_id: DEMO_USER_ID,
+      agent_type: 'workout',
+      room: session.room_name,
+    });
+    // One context load, with the service token, before the agent joined.
+    expect(api.requests).toContainEqual({
+      method: 'GET',
+      path: `/v1/users/${DEMO_USER_ID}/context`,
+      auth: 'service',
+    });
+
+    expect(await hearsSpeech(await audio)).toBe(true);
+    const greeting = await eventually('the greeting to be synthesised', () =>
+      cartesia.generations.find((g) => g.transcript.includes(DEMO_FIRST_NAME)),
+    );
+    expect(greeting.sampleRate).toBe(24000);
+    // The greeting is spoken text, never markup.
+    expect(greeting.transcript).not.toMatch(/[*#`]/);
+    // STT is listening to the user: the plugin opened its stream with the configured model.
+    const stream = await eventually('the Deepgram stream', () => deepgram.streams.at(-1));
+    expect(stream.params.get('model')).toBe('nova-2-general');
+    expect(stream.params.get('language')).toBe('en-US');
+  }, 120_000);
+
+  it('ends jobs with bad metadata or no profile cleanly and keeps serving the next one', async () => {
+    const badRoom = `bad-metadata-${crypto.randomUUID()}`;
+    await livekit.rooms.createRoom({ name: badRoom });
+    await livekit.dispatches.createDispatch(badRoom, AGENT_NAME, {
+      metadata: JSON.stringify({ user_id: 'not-a-uuid', agent_type: 'yoga' }),
+    });
+    const rejected = await agent.waitForLog(
+      'invalid metadata rejection',
+      jobLog('session_rejected', 'invalid_metadata'),
+    );
+    expect(rejected.detail).toEqual(expect.stringContaining('session metadata is invalid'));
+
+    const unknownUser = crypto.randomUUID();
+    const noProfileRoom = `no-profile-${crypto.randomUUID()}`;
+    await livekit.rooms.createRoom({ name: noProfileRoom });
+    await livekit.dispatches.createDispatch(noProfileRoom, AGENT_NAME, {
+      metadata: JSON.stringify({
+        user_id: unknownUser,
+        agent_type: 'diet',
+        session_type: 'voice',
+        created_at: new Date().toISOString(),
+      }),
+    });
+    await agent.waitForLog(
+      'no profile rejection',
+      (line) => jobLog('session_rejected', 'no_profile')(line) && line.user_id === unknownUser,
+    );
+
+    // Neither job joined its room, and the server is still up.
+    expect(await livekit.rooms.listParticipants(badRoom)).toEqual([]);
+    expect(await livekit.rooms.listParticipants(noProfileRoom)).toEqual([]);
+    expect(agent.running()).toBe(true);
+
+    const session = await createSession(app, DEMO_USER_ID, 'diet');
+    const room = await joinAsUser(session.server_url, session.participant_token);
+    await agentJoins(room, 'the agent to join the next session');
+    const started = await agent.waitForLog(
+      'the next session to start',
+      (line) => jobLog('session_started')(line) && line.room === session.room_name,
+    );
+    expect(started.agent_type).toBe('diet');
+  }, 120_000);
+});

@@ -1,0 +1,242 @@
+/**
+ * A local stand-in for Cartesia's text-to-speech API. It speaks what the Cartesia plugin of
+ * @livekit/agents uses: the `/tts/websocket` stream (generation requests keyed by `context_id`,
+ * `continue` to keep a context open, `cancel`, and `chunk` / `timestamps` / `done` / error
+ * messages back, audio as base64 raw PCM). The upgrade needs the `X-API-Key` and `Cartesia-Version`
+ * headers, as the real API does. (The plugin's one-shot `/tts/bytes` path always dials HTTPS, so a
+ * plain-HTTP stand-in could not serve it; the agent streams.)
+ *
+ * The "speech" is a quiet 440 Hz tone whose length follows the text, so a listener can tell a
+ * spoken reply from silence. Tests read back every transcript that was synthesised.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
+
+export interface CartesiaGeneration {
+  contextId: string;
+  /** The text of every request of this context, concatenated in arrival order. */
+  transcript: string;
+  modelId: string;
+  sampleRate: number;
+  done: boolean;
+}
+
+export interface CartesiaStandin {
+  /** e.g. http://127.0.0.1:PORT (what CARTESIA_BASE_URL takes). */
+  baseUrl: string;
+  apiKey: string;
+  generations: CartesiaGeneration[];
+  close(): Promise<void>;
+}
+
+const streamingRequestSchema = z.object({
+  context_id: z.string().min(1),
+  continue: z.boolean().optional(),
+  add_timestamps: z.boolean().optional(),
+  model_id: z.string().min(1),
+  transcript: z.string(),
+  voice: z.union([
+    z.object({ mode: z.literal('id'), id: z.string().min(1) }),
+    z.object({ mode: z.literal('embedding'), embedding: z.array(z.number()) }),
+  ]),
+  output_format: z.object({
+    container: z.literal('raw'),
+    encoding: z.literal('pcm_s16le'),
+    sample_rate: z.number().int().positive(),
+  }),
+  language: z.string().optional(),
+});
+
+const cancelRequestSchema = z.object({ context_id: z.string().min(1), cancel: z.literal(true) });
+
+const SECONDS_PER_CHARACTER = 0.03;
+const MAX_SECONDS_PER_REQUEST = 2;
+const CHUNK_SECONDS = 0.1;
+const TONE_HZ = 440;
+const TONE_AMPLITUDE = 0.2 * 0x7fff;
+
+/** Little-endian 16-bit PCM of the tone, as long as it would take to say `text`. */
+function speech(text: string, sampleRate: number): Buffer {
+  const seconds = Math.min(text.trim().length * SECONDS_PER_CHARACTER, MAX_SECONDS_PER_REQUEST);
+  const samples = Math.round(seconds * sampleRate);
+  const pcm = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) {
+    pcm.writeInt16LE(
+      Math.round(TONE_AMPLITUDE * Math.sin((2 * Math.PI * TONE_HZ * i) / sampleRate)),
+      i * 2,
+    );
+  }
+  return pcm;
+}
+
+function authProblem(
+  req: IncomingMessage,
+  apiKey: string,
+): { status: number; message: string } | null {
+  if (req.headers['x-api-key'] !== apiKey) return { status: 401, message: 'Invalid API key' };
+  if (!req.headers['cartesia-version']) {
+    return { status: 400, message: 'Cartesia-Version header is required' };
+  }
+  return null;
+}
+
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Bad Request'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+}
+
+function sendError(socket: WebSocket, contextId: string, message: string): void {
+  socket.send(
+    JSON.stringify({
+      type: 'error',
+      context_id: contextId,
+      status_code: 400,
+      done: true,
+      error: message,
+    }),
+  );
+}
+
+function wordTimestamps(text: string, startSeconds: number) {
+  const words = text.split(/\s+/).filter(Boolean);
+  const perWord = words.length ? (text.trim().length * SECONDS_PER_CHARACTER) / words.length : 0;
+  return {
+    words,
+    start: words.map((_, i) => startSeconds + i * perWord),
+    end: words.map((_, i) => startSeconds + (i + 1) * perWord),
+  };
+}
+
+function handleStreamMessage(
+  socket: WebSocket,
+  data: RawData,
+  generations: CartesiaGeneration[],
+  cancelled: Set<string>,
+): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString());
+  } catch {
+    sendError(socket, '', 'message is not JSON');
+    return;
+  }
+  const cancel = cancelRequestSchema.safeParse(json);
+  if (cancel.success) {
+    cancelled.add(cancel.data.context_id);
+    return;
+  }
+  const parsed = streamingRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    const contextId = (json as { context_id?: unknown } | null)?.context_id;
+    sendError(
+      socket,
+      typeof contextId === 'string' ? contextId : '',
+      z.prettifyError(parsed.error),
+    );
+    return;
+  }
+  const request = parsed.data;
+  const contextId = request.context_id;
+  if (cancelled.has(contextId)) return;
+  let generation = generations.find((g) => g.contextId === contextId && !g.done);
+  if (!generation) {
+    generation = {
+      contextId,
+      transcript: '',
+      modelId: request.model_id,
+      sampleRate: request.output_format.sample_rate,
+      done: false,
+    };
+    generations.push(generation);
+  }
+  const startSeconds = generation.transcript.trim().length * SECONDS_PER_CHARACTER;
+  generation.transcript += request.transcript;
+
+  if (request.transcript.trim()) {
+    const pcm = speech(request.transcript, request.output_format.sample_rate);
+    const chunkBytes = Math.round(CHUNK_SECONDS * request.output_format.sample_rate) * 2;
+    for (let offset = 0; offset < pcm.length; offset += chunkBytes) {
+      socket.send(
+        JSON.stringify({
+          type: 'chunk',
+          data: pcm.subarray(offset, offset + chunkBytes).toString('base64'),
+          done: false,
+          status_code: 206,
+          step_time: 1,
+          context_id: contextId,
+        }),
+      );
+    }
+    if (request.add_timestamps) {
+      socket.send(
+        JSON.stringify({
+          type: 'timestamps',
+          done: false,
+          status_code: 206,
+          context_id: contextId,
+          word_timestamps: wordTimestamps(request.transcript, startSeconds),
+        }),
+      );
+    }
+  }
+  if (request.continue === false) {
+    generation.done = true;
+    socket.send(
+      JSON.stringify({ type: 'done', done: true, status_code: 206, context_id: contextId }),
+    );
+  }
+}
+
+export async function startCartesiaStandin(
+  apiKey = `sk_car_${randomUUID()}`,
+): Promise<CartesiaStandin> {
+  const generations: CartesiaGeneration[] = [];
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true });
+  const server = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'not found' }));
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname !== '/tts/websocket') {
+      rejectUpgrade(socket, 400, `no WebSocket at ${pathname}`);
+      return;
+    }
+    const problem = authProblem(req, apiKey);
+    if (problem) {
+      rejectUpgrade(socket, problem.status, problem.message);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const cancelled = new Set<string>();
+      sockets.add(ws);
+      ws.on('message', (data) => handleStreamMessage(ws, data, generations, cancelled));
+      ws.on('close', () => sockets.delete(ws));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey,
+    generations,
+    async close() {
+      for (const socket of sockets) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

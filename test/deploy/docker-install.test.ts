@@ -49,10 +49,10 @@ function ignoredBy(ignoreFile: string): (relativePath: string) => boolean {
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#'))
     .map((glob) => {
-      const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      const escapeRegExp = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
       const source = glob
         .split('**/')
-        .map((part) => part.split('*').map(escape).join('[^/]*'))
+        .map((part) => part.split('*').map(escapeRegExp).join('[^/]*'))
         .join('(?:.*/)?');
       // Ignoring a directory ignores everything in it.
       return new RegExp(`^${source}(?:/.*)?$`);

@@ -33,8 +33,8 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ApiRequestError } from '../shared/api-client.ts';
+import type { Logger } from '../shared/runtime.ts';
 import { LOG_LIMITS, type LogEntry, logEntrySchema } from '../shared/schemas.ts';
-import type { Logger } from '../workers/ports.ts';
 
 export type SendBatch = (entries: readonly LogEntry[], signal: AbortSignal) => Promise<unknown>;
 

@@ -3,7 +3,7 @@
  * output, level and OpenTelemetry export. Fields carry ids, counts, durations and codes only.
  */
 import { log } from '@livekit/agents';
-import type { Logger } from '../workers/ports.ts';
+import type { Logger } from '../shared/runtime.ts';
 
 export function createAgentLogger(component: string, base: Record<string, unknown> = {}): Logger {
   // log() is resolved per line: the framework initializes its logger after this module loads.

@@ -9,7 +9,7 @@
 import type { JobContext, VAD } from '@livekit/agents';
 import { voice } from '@livekit/agents';
 import { ApiRequestError, type EdgeApi } from '../shared/api-client.ts';
-import { type Logger, systemClock } from '../workers/ports.ts';
+import { type Logger, systemClock } from '../shared/runtime.ts';
 import { FitnessVoiceAgent } from './coach.ts';
 import type { VoiceAgentConfig } from './config.ts';
 import { loadCoachingContext } from './context-loader.ts';

@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { llm } from '@livekit/agents';
 import { z } from 'zod';
 import type { EdgeApi } from '../shared/api-client.ts';
+import type { Clock, Logger } from '../shared/runtime.ts';
 import {
   type CoachingContext,
   type LogEntry,
   SPECIALISTS,
   specialistQueryRequestSchema,
 } from '../shared/schemas.ts';
-import type { Clock, Logger } from '../workers/ports.ts';
 import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 

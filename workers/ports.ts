@@ -14,6 +14,8 @@ import type {
   WorkoutPlan,
 } from '../shared/schemas.ts';
 
+export { type Clock, type Logger, systemClock } from '../shared/runtime.ts';
+
 /** A user's stored coaching data, before it is turned into the day-specific context. */
 export interface CoachingData {
   profile: Profile;
@@ -64,6 +66,11 @@ export interface Cache {
 export interface LogQueue {
   publish(entries: readonly LogEntry[]): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * Resolves once every set handed over has been delivered or given up, for shutdown and tests.
+   * Immediate where publish itself is durable (QStash holds the sets once it accepted them).
+   */
+  drain(): Promise<void>;
 }
 
 /** Verifies that a delivery callback really comes from the queue (QStash's Upstash-Signature). */
@@ -84,17 +91,4 @@ export interface SpecialistQuery {
 
 export interface Orchestrator {
   answer(query: SpecialistQuery, signal?: AbortSignal): Promise<SpecialistQueryResponse>;
-}
-
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
-
-/** Structured log lines. Fields must never carry secrets or personal data (ids are fine). */
-export interface Logger {
-  info(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
 }

@@ -39,13 +39,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-interface Drainable {
-  drain(): Promise<void>;
-}
-
-const isDrainable = (queue: object): queue is Drainable =>
-  typeof (queue as Partial<Drainable>).drain === 'function';
-
 /** Starts the API on `env` as given (the entry below adds the dev defaults first). */
 export async function startApiServer(
   env: EnvSource,
@@ -96,7 +89,7 @@ export async function startApiServer(
         // Idle keep-alive sockets would otherwise hold the close open until they time out.
         if ('closeIdleConnections' in listening) listening.closeIdleConnections();
       });
-      if (isDrainable(services.queue)) await services.queue.drain();
+      await services.queue.drain();
       await database.close();
       logger.info('api_stopped', {});
     })();

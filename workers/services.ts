@@ -10,6 +10,7 @@ import { createCallbackVerifier, createLogQueue } from './adapters/queue/index.t
 import { createMemoryRateLimiter } from './adapters/rate-limit/memory.ts';
 import type { Services } from './app-env.ts';
 import type { ApiConfig } from './config.ts';
+import { guardRepository } from './db/guard.ts';
 import { deliverLogs } from './logs/deliver.ts';
 import { createOrchestrator } from './orchestrator/index.ts';
 import type { Clock, CoachingRepository, Logger, RateLimiter } from './ports.ts';
@@ -40,12 +41,14 @@ export function createSessionRateLimiter(
 }
 
 export function createServices(options: ServiceOptions): Services {
-  const { config, repository, logger } = options;
+  const { config, logger } = options;
+  // Every consumer, the routes and the orchestrator alike, sees a database outage as a 503.
+  const repository = guardRepository(options.repository, logger);
   const clock = options.clock ?? systemClock;
   return {
     config,
     repository,
-    cache: createCache(config.cache),
+    cache: createCache(config.cache, clock),
     queue: createLogQueue(
       config.queue,
       (entries) => deliverLogs(repository, entries, logger),

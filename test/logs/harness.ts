@@ -9,13 +9,11 @@ import { serve } from '@hono/node-server';
 import { inArray } from 'drizzle-orm';
 import { workoutLogs } from '../../drizzle/schema.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
-import type { InProcessLogQueue } from '../../workers/adapters/queue/in-process.ts';
 import { type App, createApp } from '../../workers/app.ts';
 import type { Services } from '../../workers/app-env.ts';
 import { loadApiConfig } from '../../workers/config.ts';
 import { type NodeDatabase, openNodeDatabase } from '../../workers/db/open-node.ts';
 import { silentLogger } from '../../workers/logger.ts';
-import type { LogQueue } from '../../workers/ports.ts';
 import { createServices } from '../../workers/services.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import {
@@ -28,8 +26,6 @@ import {
   type UpstashRedisStandin,
 } from '../support/upstash-redis-standin.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
-
-const isDrainable = (queue: LogQueue): queue is InProcessLogQueue => 'drain' in queue;
 
 export interface LogsHarness {
   app: App;
@@ -100,9 +96,8 @@ export async function startLogsHarness(options: {
     databaseProxy,
     database,
     async settle() {
-      const { queue } = services;
       if (qstash) await qstash.waitForIdle();
-      else if (isDrainable(queue)) await queue.drain();
+      else await services.queue.drain();
     },
     storedLogs: (logIds) =>
       logIds.length === 0

@@ -19,11 +19,6 @@ export interface InProcessLogQueueOptions {
   rememberDelivered?: number;
 }
 
-export interface InProcessLogQueue extends LogQueue {
-  /** Resolves once every published set has been delivered or given up: for tests and shutdown. */
-  drain(): Promise<void>;
-}
-
 export const IN_PROCESS_QUEUE_DEFAULTS = {
   maxAttempts: 10,
   baseDelayMs: 200,
@@ -33,7 +28,7 @@ export const IN_PROCESS_QUEUE_DEFAULTS = {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function createInProcessLogQueue(options: InProcessLogQueueOptions): InProcessLogQueue {
+export function createInProcessLogQueue(options: InProcessLogQueueOptions): LogQueue {
   const { deliver, logger } = options;
   const maxAttempts = options.maxAttempts ?? IN_PROCESS_QUEUE_DEFAULTS.maxAttempts;
   const baseDelayMs = options.baseDelayMs ?? IN_PROCESS_QUEUE_DEFAULTS.baseDelayMs;

@@ -46,5 +46,6 @@ export function createQStashLogQueue(options: QStashLogQueueOptions): LogQueue {
       // Listing queues is a cheap authenticated read: it proves QStash is reachable and the token works.
       await client.queue().list();
     },
+    async drain() {},
   };
 }

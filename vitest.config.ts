@@ -32,6 +32,10 @@ export default defineConfig({
           name: 'workerd',
           include: ['test/workerd/**/*.test.ts'],
           globalSetup: ['test/workerd/global-setup.ts'],
+          // One workerd for every file, one file at a time: each pool worker starts its own
+          // Miniflare, and two of them cannot both serve the Worker on the fixed port above.
+          isolate: false,
+          fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

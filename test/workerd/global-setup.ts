@@ -15,6 +15,8 @@ declare module 'vitest' {
     workerdPort: number;
     /** A user of its own (a copy of a demo user), so no other test file touches its cache entry. */
     workerdUserId: string;
+    /** Control server of the OpenAI stand-in behind the orchestrator (openai-control.ts). */
+    openaiControlUrl: string;
   }
 }
 
@@ -28,5 +30,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('workerdBindings', services.bindings);
   project.provide('workerdPort', services.port);
   project.provide('workerdUserId', services.userId);
+  project.provide('openaiControlUrl', services.openaiControlUrl);
   return () => services.close();
 }

@@ -1,7 +1,8 @@
 /**
  * The local services the Worker under test talks to, started in Node: a fresh migrated and seeded
  * PostgreSQL database, the Neon HTTP stand-in and WebSocket proxy in front of it, the Upstash
- * stand-in over real Redis and the QStash stand-in. Their URLs reach the Worker as bindings (see
+ * stand-in over real Redis, the QStash stand-in and the OpenAI stand-in (the orchestrator's model,
+ * scripted by tests through its control server). Their URLs reach the Worker as bindings (see
  * vitest.config.ts), exactly as wrangler secrets reach it in production.
  *
  * Also a script for trying the Worker with `wrangler dev` on this machine:
@@ -19,9 +20,11 @@ import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import type { AnyPgDatabase } from '../../workers/db/repository.ts';
 import { startNeonHttpStandin } from '../support/neon-http-standin.ts';
 import { startNeonWsProxy } from '../support/neon-ws-proxy.ts';
+import { startOpenAIStandin } from '../support/openai-standin.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { startQStashStandin } from '../support/qstash-standin.ts';
 import { startUpstashRedisStandin } from '../support/upstash-redis-standin.ts';
+import { startOpenAIControl } from './openai-control.ts';
 
 export interface LocalServices {
   /** Every variable and secret of the Worker under test. */
@@ -30,6 +33,8 @@ export interface LocalServices {
   port: number;
   /** A user of its own (a copy of a demo user), so no other test file touches its cache entry. */
   userId: string;
+  /** Where tests script the OpenAI stand-in and read what it received (see openai-control.ts). */
+  openaiControlUrl: string;
   close(): Promise<void>;
 }
 
@@ -42,11 +47,14 @@ export async function startLocalServices(options: { port?: number } = {}): Promi
   const redis = await startUpstashRedisStandin();
   // Every message is delivered twice, as QStash may: the Worker must still store each set once.
   const qstash = await startQStashStandin({ duplicateDeliveries: true });
+  const openai = await startOpenAIStandin();
+  const openaiControl = await startOpenAIControl(openai);
   const port = options.port ?? (await freeLoopbackPort());
 
   return {
     port,
     userId,
+    openaiControlUrl: openaiControl.url,
     bindings: {
       DATABASE_URL: withPassword(database.url),
       NEON_FETCH_ENDPOINT: neonHttp.url,
@@ -65,8 +73,16 @@ export async function startLocalServices(options: { port?: number } = {}): Promi
       SERVICE_API_TOKEN: DEV_DEFAULTS.SERVICE_API_TOKEN,
       // Far above wrangler.toml's binding limit (10): a 429 can then only come from the binding.
       SESSION_RATE_LIMIT_PER_MINUTE: '1000',
+      ORCHESTRATOR_LLM_PROVIDER: 'openai',
+      OPENAI_API_KEY: 'sk-workerd-standin',
+      OPENAI_BASE_URL: openai.baseUrl,
+      // The latency budget is measured by the benchmark; here a machine busy with other tests must
+      // not turn a slow answer into a failed one.
+      ORCHESTRATOR_TIMEOUT_MS: '10000',
     },
     async close() {
+      await openaiControl.close();
+      await openai.close();
       await qstash.close();
       await redis.close();
       await neonWs.close();
@@ -119,7 +135,8 @@ if (import.meta.main) {
     process.stdout.write(`${name}=${JSON.stringify(value)}\n`);
   }
   process.stderr.write(
-    `local services are up for a Worker on port ${services.port}; Ctrl-C stops them\n`,
+    `local services are up for a Worker on port ${services.port} (OpenAI stand-in control: ` +
+      `${services.openaiControlUrl}); Ctrl-C stops them\n`,
   );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -4,7 +4,6 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
-  errorBodySchema,
   type IngestLogsRequest,
   ingestLogsRequestSchema,
   ingestLogsResponseSchema,
@@ -12,13 +11,9 @@ import {
 import { badRequest, describeIssues, unauthorized, unavailable } from '../errors.ts';
 import { deliverLogs, LogDeliveryError } from '../logs/deliver.ts';
 import { requireAuth } from '../middleware/auth.ts';
+import { bearerSecurity, errorResponse } from '../openapi.ts';
 import type { CoachingRepository, Logger } from '../ports.ts';
 import { createRouter } from '../router.ts';
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const jsonBody = { content: { 'application/json': { schema: ingestLogsRequestSchema } } };
 
@@ -29,7 +24,7 @@ const ingestRoute = createRoute({
   description:
     'Validates the batch whole (one bad entry rejects it, naming that entry) and hands each set to ' +
     'the queue, deduplicated by log_id. Answers once every set is queued; storage follows.',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   middleware: [requireAuth('service')] as const,
   request: { body: { ...jsonBody, required: true } },
   responses: {

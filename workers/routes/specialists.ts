@@ -1,24 +1,19 @@
 /** `POST /v1/specialists/query`: a question answered by one of the orchestrator's specialists. */
 import { createRoute } from '@hono/zod-openapi';
 import {
-  errorBodySchema,
   specialistQueryRequestSchema,
   specialistQueryResponseSchema,
 } from '../../shared/schemas.ts';
 import { PROVIDER_KEY_VARIABLES } from '../config.ts';
 import { ApiError, notFound, unavailable } from '../errors.ts';
 import { assertCanAccess, requireAuth } from '../middleware/auth.ts';
+import { bearerSecurity, errorResponse } from '../openapi.ts';
 import {
   SPECIALIST_UNAVAILABLE_MESSAGE,
   SpecialistUnavailableError,
   UnknownUserError,
 } from '../orchestrator/index.ts';
 import { createRouter } from '../router.ts';
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 export const ORCHESTRATOR_NOT_CONFIGURED_MESSAGE =
   'specialists are not configured: set ORCHESTRATOR_LLM_PROVIDER (openai, anthropic or google) ' +
@@ -33,7 +28,7 @@ const querySpecialist = createRoute({
     'answers in short spoken sentences from the user’s own plans and logs. A failure or an ' +
     'answer that would take longer than about two seconds gives 503 specialist_unavailable, ' +
     'whose message can be spoken to the user as it is.',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   middleware: [requireAuth('user', 'service')] as const,
   request: {
     body: {

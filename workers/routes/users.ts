@@ -2,7 +2,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   coachingContextSchema,
-  errorBodySchema,
   listWorkoutLogsQuerySchema,
   userIdSchema,
   workoutLogListSchema,
@@ -10,14 +9,10 @@ import {
 import { evictCoachingContext, getCoachingContext } from '../context/context-service.ts';
 import { notFound } from '../errors.ts';
 import { assertCanAccess, requireAuth } from '../middleware/auth.ts';
+import { bearerSecurity, errorResponse } from '../openapi.ts';
 import { createRouter } from '../router.ts';
 
 const userParamsSchema = z.strictObject({ user_id: userIdSchema });
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const commonErrors = {
   400: errorResponse('The user id is not a UUID, or the query is invalid'),
@@ -29,7 +24,7 @@ const getContext = createRoute({
   method: 'get',
   path: '/{user_id}/context',
   summary: "A user's coaching context for their local today",
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   middleware: [requireAuth('user', 'service')] as const,
   request: { params: userParamsSchema },
   responses: {
@@ -46,7 +41,7 @@ const evictContext = createRoute({
   method: 'delete',
   path: '/{user_id}/context',
   summary: "Drop a user's cached context (after their plans changed)",
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   middleware: [requireAuth('service')] as const,
   request: { params: userParamsSchema },
   responses: {
@@ -60,7 +55,7 @@ const listWorkoutLogs = createRoute({
   method: 'get',
   path: '/{user_id}/workout-logs',
   summary: "A user's logged sets, newest first",
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   middleware: [requireAuth('user', 'service')] as const,
   request: { params: userParamsSchema, query: listWorkoutLogsQuerySchema },
   responses: {

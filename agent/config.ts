@@ -30,6 +30,12 @@ export function anthropicOpenAICompatibleUrl(apiRoot: string): string {
   return new URL('v1/', apiRoot.endsWith('/') ? apiRoot : `${apiRoot}/`).toString();
 }
 
+/**
+ * Four sessions fit the Fly machine in agent/fly.toml (2 performance CPUs, 4 GB) with headroom:
+ * each job is a child process with Node, WebRTC and audio buffers of roughly 250-400 MB.
+ */
+export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
+
 const url = z.url({ error: 'must be a URL' });
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int().positive().default(fallback);
@@ -79,6 +85,8 @@ const envSchema = z.object({
     .min(1)
     .max(65535)
     .default(8081),
+  /** Sessions one agent server takes at once; see agent/capacity.ts. */
+  AGENT_MAX_CONCURRENT_JOBS: positiveInt(DEFAULT_MAX_CONCURRENT_JOBS),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -120,6 +128,7 @@ export interface VoiceAgentConfig extends CoachConfig {
   stt: SttConfig;
   tts: TtsConfig;
   healthPort: number;
+  maxConcurrentJobs: number;
 }
 
 const API_KEY_VARIABLE = {
@@ -214,5 +223,6 @@ export function loadVoiceAgentConfig(env: EnvSource): VoiceAgentConfig {
       speed: e.CARTESIA_SPEED,
     },
     healthPort: e.AGENT_HEALTH_PORT,
+    maxConcurrentJobs: e.AGENT_MAX_CONCURRENT_JOBS,
   };
 }

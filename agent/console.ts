@@ -12,28 +12,43 @@ import { createApiClient } from '../shared/api-client.ts';
 import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { systemClock } from '../shared/runtime.ts';
-import { agentTypeSchema, userIdSchema } from '../shared/schemas.ts';
+import { AGENT_TYPES, agentTypeSchema, userIdSchema } from '../shared/schemas.ts';
 import { FitnessVoiceAgent } from './coach.ts';
 import { loadCoachConfig } from './config.ts';
 import { loadCoachingContext } from './context-loader.ts';
+import { redactFrameworkLogs } from './log-redaction.ts';
 import { LogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
 import { createLlm } from './providers.ts';
+import { SPOOL_DRAIN_TIMEOUT_MS } from './session.ts';
 
-function fail(message: string): never {
+const USAGE = `usage: npm run coach -- --user <uuid> [--type ${AGENT_TYPES.join('|')}]`;
+
+/** Exit codes: 2 for a wrong command line (as shells and most CLIs do), 1 for a failure. */
+function fail(message: string, exitCode = 1): never {
   console.error(message);
-  process.exit(1);
+  process.exit(exitCode);
+}
+
+function usageError(problem: string): never {
+  return fail(`${problem}\n${USAGE}`, 2);
 }
 
 function readArguments() {
-  const { values } = parseArgs({
-    options: { user: { type: 'string' }, type: { type: 'string', default: 'general' } },
-  });
+  let values: { user?: string; type?: string };
+  try {
+    ({ values } = parseArgs({
+      options: { user: { type: 'string' }, type: { type: 'string', default: 'general' } },
+    }));
+  } catch (error) {
+    // Unknown options, stray arguments and options without a value.
+    usageError(error instanceof Error ? error.message : 'invalid arguments');
+  }
+  if (values.user === undefined) usageError('--user is required');
   const user = userIdSchema.safeParse(values.user);
-  if (!user.success)
-    fail('usage: npm run coach -- --user <uuid> [--type workout|diet|supplement|general]');
+  if (!user.success) usageError('--user must be a user id (a UUID)');
   const type = agentTypeSchema.safeParse(values.type);
-  if (!type.success) fail(`--type must be one of ${agentTypeSchema.options.join(', ')}`);
+  if (!type.success) usageError(`--type must be one of ${AGENT_TYPES.join(', ')}`);
   return { userId: user.data, agentType: type.data };
 }
 
@@ -48,6 +63,7 @@ function assistantLines(result: voice.testing.RunResult): string[] {
 async function main(): Promise<void> {
   const { userId, agentType } = readArguments();
   initializeLogger({ pretty: true, level: process.env.LOG_LEVEL ?? 'warn' });
+  redactFrameworkLogs();
   let config: ReturnType<typeof loadCoachConfig>;
   try {
     // The console is a developer tool: the local API's dev token applies when none is set.
@@ -78,7 +94,12 @@ async function main(): Promise<void> {
     logger,
     clock: systemClock,
   });
-  const session = new voice.AgentSession({ llm: createLlm(config.llm), vad: null });
+  // Typed lines are whole turns: no audio, so no turn detector (the default one needs a VAD).
+  const session = new voice.AgentSession({
+    llm: createLlm(config.llm),
+    vad: null,
+    turnHandling: { turnDetection: null },
+  });
   await session.start({ agent });
   console.log(`coach: ${agent.greeting}`);
 
@@ -91,7 +112,7 @@ async function main(): Promise<void> {
     }
     input.prompt();
   }
-  const { remaining } = await spool.drain(5000);
+  const { remaining } = await spool.drain(SPOOL_DRAIN_TIMEOUT_MS);
   if (remaining > 0) console.error(`${remaining} logged set(s) will be sent on the next start`);
   await session.close();
   await spool.close();

@@ -4,6 +4,7 @@
  */
 import { ApiRequestError, type EdgeApi } from '../shared/api-client.ts';
 import type { CoachingContext } from '../shared/schemas.ts';
+import { abortableSleep } from './abortable-sleep.ts';
 
 export interface ContextLoadOptions {
   attempts?: number;
@@ -17,19 +18,6 @@ export const defaultContextLoadOptions = {
   deadlineMs: 5000,
   backoffMs: 200,
 } as const satisfies ContextLoadOptions;
-
-const delay = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 /**
  * The user's context, or null when the user has no profile. Throws the last ApiRequestError when
@@ -49,7 +37,7 @@ export async function loadCoachingContext(
     } catch (error) {
       lastError = error;
       if (error instanceof ApiRequestError && !error.retryable) throw error;
-      if (attempt < attempts) await delay(backoffMs * 2 ** (attempt - 1), deadline);
+      if (attempt < attempts) await abortableSleep(backoffMs * 2 ** (attempt - 1), deadline);
     }
   }
   throw lastError instanceof ApiRequestError

@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { ApiRequestError } from '../shared/api-client.ts';
 import type { Logger } from '../shared/runtime.ts';
 import { LOG_LIMITS, type LogEntry, logEntrySchema } from '../shared/schemas.ts';
+import { abortableSleep } from './abortable-sleep.ts';
 
 export type SendBatch = (entries: readonly LogEntry[], signal: AbortSignal) => Promise<unknown>;
 
@@ -83,20 +84,6 @@ const DEAD_LETTER_FILE = 'dead-letter.jsonl';
 const ADOPTING_PREFIX = 'adopting-';
 /** Directories still being created; never adopted. */
 const CREATING_PREFIX = '.creating-';
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 /** Gives up on a request whose sender ignores the abort signal, so close() can never hang. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -318,7 +305,7 @@ export class LogSpool {
           this.wake = resolve;
         });
         this.wake = null;
-        await sleep(this.options.lingerMs, this.stop.signal);
+        await abortableSleep(this.options.lingerMs, this.stop.signal);
         continue;
       }
       try {
@@ -337,7 +324,7 @@ export class LogSpool {
           status: error instanceof ApiRequestError ? error.status : undefined,
           code: error instanceof ApiRequestError ? error.code : 'unexpected',
         });
-        await sleep(delay * (0.5 + Math.random() / 2), this.stop.signal);
+        await abortableSleep(delay * (0.5 + Math.random() / 2), this.stop.signal);
       }
     }
   }

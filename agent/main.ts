@@ -19,7 +19,9 @@ import {
 import { createApiClient, type EdgeApi } from '../shared/api-client.ts';
 import { ConfigError } from '../shared/config.ts';
 import { DEV_DEFAULTS } from '../shared/dev-defaults.ts';
+import { FULL_LOAD, jobCountLoad } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
+import { redactFrameworkLogs } from './log-redaction.ts';
 import { createAgentLogger } from './logger.ts';
 import { runCoachJob } from './session.ts';
 
@@ -39,6 +41,9 @@ function prewarm(proc: JobProcess<Partial<ProcessData>>): void {
 export default defineAgent<Partial<ProcessData>>({
   prewarm,
   entry: async (ctx) => {
+    // First: the framework installs this job's logger just before calling entry, and the
+    // session, plugins and tools created below take their logger when they are created.
+    redactFrameworkLogs();
     if (!ctx.proc.userData.config) prewarm(ctx.proc);
     const { config, api, vad } = ctx.proc.userData as ProcessData;
     await runCoachJob(ctx, {
@@ -83,6 +88,10 @@ function main(): void {
       apiKey: config.livekit.apiKey,
       apiSecret: config.livekit.apiSecret,
       port: config.healthPort,
+      // Full when every job slot is taken, not when the CPU is busy (see capacity.ts). LiveKit
+      // Cloud's hosted agents ignore both and use their own CPU measure.
+      loadFunc: jobCountLoad(config.maxConcurrentJobs),
+      loadThreshold: FULL_LOAD,
     }),
   );
 }

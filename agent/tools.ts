@@ -87,31 +87,31 @@ function sayFiller(options: llm.ToolOptions<unknown> | undefined): void {
 export function createCoachTools(options: CoachToolsOptions) {
   const { context, logSink, specialists, logger, clock } = options;
   const settings = { ...defaultCoachToolsOptions, ...options };
-  // The context is fixed for the session, so each quick answer is rendered once.
-  let workoutText: string | undefined;
-  let mealsText: string | undefined;
+  /** A tool answered from the pre-loaded context: rendered once, as the context never changes. */
+  const contextLookup = (name: ToolName, description: string, render: () => string) => {
+    let text: string | undefined;
+    return llm.tool({
+      name,
+      description,
+      execute: () =>
+        instrumented(logger, name, async () => {
+          text ??= render();
+          return { outcome: 'ok', value: text };
+        }),
+    });
+  };
 
-  const get_todays_workout = llm.tool({
-    name: 'get_todays_workout',
-    description:
-      "Get the user's planned workout for today: each exercise with sets, reps, load and rest. Use it whenever the user asks what to train today.",
-    execute: () =>
-      instrumented(logger, 'get_todays_workout', async () => {
-        workoutText ??= describeTodaysWorkout(context);
-        return { outcome: 'ok', value: workoutText };
-      }),
-  });
+  const get_todays_workout = contextLookup(
+    'get_todays_workout',
+    "Get the user's planned workout for today: each exercise with sets, reps, load and rest. Use it whenever the user asks what to train today.",
+    () => describeTodaysWorkout(context),
+  );
 
-  const get_todays_meals = llm.tool({
-    name: 'get_todays_meals',
-    description:
-      "Get the user's planned meals for today as JSON: each meal with calories and macros. Use it whenever the user asks what to eat today.",
-    execute: () =>
-      instrumented(logger, 'get_todays_meals', async () => {
-        mealsText ??= todaysMealsJson(context);
-        return { outcome: 'ok', value: mealsText };
-      }),
-  });
+  const get_todays_meals = contextLookup(
+    'get_todays_meals',
+    "Get the user's planned meals for today as JSON: each meal with calories and macros. Use it whenever the user asks what to eat today.",
+    () => todaysMealsJson(context),
+  );
 
   const log_workout_set = llm.tool({
     name: 'log_workout_set',

@@ -1,6 +1,7 @@
 /** Coaching contexts for the agent tests: one realistic example and a fast-check generator. */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import type { Logger } from '../../shared/runtime.ts';
 import {
   AGENT_TYPES,
   type CoachingContext,
@@ -9,7 +10,6 @@ import {
   UNITS,
   WEEKDAYS,
 } from '../../shared/schemas.ts';
-import type { Logger } from '../../workers/ports.ts';
 
 export function exampleContext(overrides: Partial<CoachingContext> = {}): CoachingContext {
   const userId = randomUUID();

@@ -44,6 +44,7 @@ describe('agent configuration', () => {
         VOICE_LLM_PROVIDER: 'google',
         SERVICE_API_TOKEN: 'short-secret',
         CARTESIA_SPEED: '9',
+        AGENT_MAX_CONCURRENT_JOBS: '0',
       });
     } catch (caught) {
       error = caught;
@@ -60,6 +61,7 @@ describe('agent configuration', () => {
       'DEEPGRAM_API_KEY',
       'CARTESIA_API_KEY',
       'CARTESIA_SPEED',
+      'AGENT_MAX_CONCURRENT_JOBS',
     ]) {
       expect(message).toContain(name);
     }
@@ -74,6 +76,7 @@ describe('agent configuration', () => {
     expect(config.livekit.agentName).toBe('fitness-coach');
     expect(config.spoolDir).toBe('.data/agent-spool');
     expect(config.healthPort).toBe(8081);
+    expect(config.maxConcurrentJobs).toBe(4);
   });
 
   it('needs neither LiveKit nor speech providers in text mode', () => {

@@ -21,8 +21,8 @@ import { describeTodaysWorkout, todaysMealsJson } from '../../agent/today.ts';
 import { createCoachTools, TOOL_NAMES } from '../../agent/tools.ts';
 import { KG_PER_LB } from '../../agent/workout-set.ts';
 import { ApiRequestError } from '../../shared/api-client.ts';
+import type { Clock } from '../../shared/runtime.ts';
 import { AGENT_TYPES, type CoachingContext, type LogEntry } from '../../shared/schemas.ts';
-import type { Clock } from '../../workers/ports.ts';
 import { agentTypeArb, contextArb, recordingLogger } from './fixtures.ts';
 
 const RUNS = { numRuns: 100 };

@@ -130,6 +130,9 @@ describe('agent/Dockerfile, replayed without Docker', () => {
     const mount = /\[mounts\][^[]*?destination\s*=\s*"([^"]+)"/s.exec(flyToml)?.[1];
     expect(mount).toBeDefined();
     expect(steps.env.LOG_SPOOL_DIR?.startsWith(`${mount}/`)).toBe(true);
+    // Each machine's share of the sessions is set, not left to its CPU load (agent/capacity.ts).
+    const maxJobs = /^\s*AGENT_MAX_CONCURRENT_JOBS\s*=\s*"(\d+)"/m.exec(flyToml)?.[1];
+    expect(Number(maxJobs)).toBeGreaterThan(0);
   });
 
   it('installs no devDependency', async () => {

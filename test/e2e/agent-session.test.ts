@@ -47,75 +47,117 @@ if (!availability.available)
   console.warn(`skipping agent end-to-end tests: ${availability.reason}`);
 
 const AGENT_NAME = 'fitness-coach';
+/** The only text a job's own log lines may carry: ids, names of events, the framework's fields. */
+const ID_AND_FRAMEWORK_TEXT_FIELDS = [
+  'msg',
+  'event',
+  'component',
+  'hostname',
+  'job_id',
+  'user_id',
+  'agent_type',
+  'jobID',
+  'room_id',
+];
 /** The seeded demo user's first name, which the greeting must use. */
 const DEMO_FIRST_NAME = 'Demo';
 
+let server: LivekitServer;
+let test: TestServices;
+let app: ReturnType<typeof createApp>;
+let api: ServedApp;
+let livekit: LivekitClients;
+let openai: OpenAIStandin;
+let deepgram: DeepgramStandin;
+let cartesia: CartesiaStandin;
+let spoolDir: string;
+
+beforeAll(async () => {
+  if (!availability.available) return;
+  [server, test, openai, deepgram, cartesia, spoolDir] = await Promise.all([
+    startLivekitServer(availability.binary),
+    createTestServices(),
+    startOpenAIStandin(),
+    startDeepgramStandin(),
+    startCartesiaStandin(),
+    mkdtemp(join(tmpdir(), 'fvc-agent-spool-')),
+  ]);
+  app = createApp(withLivekitServer(test.services, server));
+  api = await serveApp(app, DEV_DEFAULTS.SERVICE_API_TOKEN);
+  livekit = livekitClients(server);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([
+    api?.close(),
+    openai?.close(),
+    deepgram?.close(),
+    cartesia?.close(),
+    test?.cleanup(),
+  ]);
+  await server?.stop();
+  if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+}, 60_000);
+
+/**
+ * The production agent server (`start`, with its health server) for `agentName`, wired to this
+ * file's livekit-server, edge API and provider stand-ins. Resolves once LiveKit registered it:
+ * LiveKit drops a dispatch when no worker is registered yet.
+ */
+async function startRegisteredAgent(
+  agentName: string,
+  maxConcurrentJobs: number,
+): Promise<AgentProcess> {
+  const agent = startAgentProcess({
+    LIVEKIT_URL: server.url,
+    LIVEKIT_API_KEY: server.apiKey,
+    LIVEKIT_API_SECRET: server.apiSecret,
+    LIVEKIT_AGENT_NAME: agentName,
+    API_BASE_URL: api.url,
+    SERVICE_API_TOKEN: DEV_DEFAULTS.SERVICE_API_TOKEN,
+    DEEPGRAM_API_KEY: deepgram.apiKey,
+    DEEPGRAM_BASE_URL: deepgram.baseUrl,
+    CARTESIA_API_KEY: cartesia.apiKey,
+    CARTESIA_BASE_URL: cartesia.baseUrl,
+    VOICE_LLM_PROVIDER: 'openai',
+    OPENAI_API_KEY: 'sk-standin',
+    OPENAI_BASE_URL: openai.baseUrl,
+    LOG_SPOOL_DIR: spoolDir,
+    AGENT_HEALTH_PORT: String(await freeTcpPort()),
+    AGENT_MAX_CONCURRENT_JOBS: String(maxConcurrentJobs),
+  });
+  await agent.waitForLog('registered worker', (line) => line.msg === 'registered worker', 60_000);
+  return agent;
+}
+
+function sessionMetadata(userId: string, agentType: string): string {
+  return JSON.stringify({
+    user_id: userId,
+    agent_type: agentType,
+    session_type: 'voice',
+    created_at: new Date().toISOString(),
+  });
+}
+
+const jobLog = (event: string, reason?: string) => (line: LogLine) =>
+  line.event === event && (reason === undefined || line.reason === reason);
+
 describe.skipIf(!availability.available)('the agent server on a real livekit-server', () => {
-  let server: LivekitServer;
-  let test: TestServices;
-  let app: ReturnType<typeof createApp>;
-  let api: ServedApp;
-  let livekit: LivekitClients;
-  let openai: OpenAIStandin;
-  let deepgram: DeepgramStandin;
-  let cartesia: CartesiaStandin;
   let agent: AgentProcess;
-  let spoolDir: string;
   const rooms: Room[] = [];
 
+  // The server reports its load as the share of its job slots in use, not the machine's CPU use,
+  // so a busy test machine cannot make it report itself full and have LiveKit drop a dispatch:
+  // this file runs at most four jobs at once (two sessions plus two rejected jobs), well below
+  // eight slots.
   beforeAll(async () => {
     if (!availability.available) return;
-    [server, test, openai, deepgram, cartesia, spoolDir] = await Promise.all([
-      startLivekitServer(availability.binary),
-      createTestServices(),
-      startOpenAIStandin(),
-      startDeepgramStandin(),
-      startCartesiaStandin(),
-      mkdtemp(join(tmpdir(), 'fvc-agent-spool-')),
-    ]);
-    app = createApp(withLivekitServer(test.services, server));
-    api = await serveApp(app, DEV_DEFAULTS.SERVICE_API_TOKEN);
-    livekit = livekitClients(server);
-
-    // `start` is the container's command. `--simulation` (the framework's flag for test harnesses)
-    // lifts the worker's own CPU limit (70 %) so a busy test machine does not make it report
-    // itself full; it also leaves out the health server, which docker-install.test.ts covers.
-    agent = startAgentProcess(
-      {
-        LIVEKIT_URL: server.url,
-        LIVEKIT_API_KEY: server.apiKey,
-        LIVEKIT_API_SECRET: server.apiSecret,
-        LIVEKIT_AGENT_NAME: AGENT_NAME,
-        API_BASE_URL: api.url,
-        SERVICE_API_TOKEN: DEV_DEFAULTS.SERVICE_API_TOKEN,
-        DEEPGRAM_API_KEY: deepgram.apiKey,
-        DEEPGRAM_BASE_URL: deepgram.baseUrl,
-        CARTESIA_API_KEY: cartesia.apiKey,
-        CARTESIA_BASE_URL: cartesia.baseUrl,
-        VOICE_LLM_PROVIDER: 'openai',
-        OPENAI_API_KEY: 'sk-standin',
-        OPENAI_BASE_URL: openai.baseUrl,
-        LOG_SPOOL_DIR: spoolDir,
-        AGENT_HEALTH_PORT: String(await freeTcpPort()),
-      },
-      { args: ['start', '--simulation', '--log-level', 'info'] },
-    );
-    // LiveKit drops a dispatch when no worker is registered yet, so nothing starts before this.
-    await agent.waitForLog('registered worker', (line) => line.msg === 'registered worker', 60_000);
+    agent = await startRegisteredAgent(AGENT_NAME, 8);
   }, 120_000);
 
   afterAll(async () => {
     await Promise.all(rooms.map((room) => room.disconnect()));
     await agent?.stop();
-    await Promise.all([
-      api?.close(),
-      openai?.close(),
-      deepgram?.close(),
-      cartesia?.close(),
-      test?.cleanup(),
-    ]);
-    await server?.stop();
-    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }, 60_000);
 
   async function joinAsUser(url: string, token: string): Promise<Room> {
@@ -168,9 +210,6 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
     }
   }
 
-  const jobLog = (event: string, reason?: string) => (line: LogLine) =>
-    line.event === event && (reason === undefined || line.reason === reason);
-
   it('takes the dispatched job, loads the context over HTTP, joins and greets the user by name', async () => {
     const session = await createSession(app, DEMO_USER_ID, 'workout');
     const room = await joinAsUser(session.server_url, session.participant_token);
@@ -222,12 +261,7 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
     const noProfileRoom = `no-profile-${crypto.randomUUID()}`;
     await livekit.rooms.createRoom({ name: noProfileRoom });
     await livekit.dispatches.createDispatch(noProfileRoom, AGENT_NAME, {
-      metadata: JSON.stringify({
-        user_id: unknownUser,
-        agent_type: 'diet',
-        session_type: 'voice',
-        created_at: new Date().toISOString(),
-      }),
+      metadata: sessionMetadata(unknownUser, 'diet'),
     });
     await agent.waitForLog(
       'no profile rejection',
@@ -247,5 +281,50 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
       (line) => jobLog('session_started')(line) && line.room === session.room_name,
     );
     expect(started.agent_type).toBe('diet');
+  }, 120_000);
+});
+
+describe.skipIf(!availability.available)('the agent server capacity', () => {
+  const CAPACITY_AGENT = 'fitness-coach-capacity';
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    if (!availability.available) return;
+    agent = await startRegisteredAgent(CAPACITY_AGENT, 1);
+  }, 120_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+  }, 60_000);
+
+  it('reports itself full to LiveKit while every job slot is taken, and available again after', async () => {
+    const room = `capacity-${crypto.randomUUID()}`;
+    await livekit.rooms.createRoom({ name: room });
+    await livekit.dispatches.createDispatch(room, CAPACITY_AGENT, {
+      metadata: sessionMetadata(DEMO_USER_ID, 'workout'),
+    });
+    // Its one slot is taken: load 1 of threshold 1, whatever the machine's CPU does.
+    const full = await agent.waitForLog(
+      'the worker to report itself full',
+      (line) => line.msg === 'worker is at full capacity, marking as unavailable',
+    );
+    expect(full).toMatchObject({ load: 1, loadThreshold: 1 });
+
+    // The room goes away, the job ends and the slot is free again.
+    await livekit.rooms.deleteRoom(room);
+    const available = await agent.waitForLog(
+      'the worker to report itself available',
+      (line) => line.msg === 'worker is below capacity, marking as available',
+    );
+    expect(available).toMatchObject({ load: 0, loadThreshold: 1 });
+
+    // The job's one summary line: durations and counts, and ids as the only text.
+    const summary = await agent.waitForLog('the session summary', jobLog('session_summary'));
+    expect(summary).toMatchObject({ user_id: DEMO_USER_ID, turns: 0, tool_calls: 0 });
+    const textFields = Object.entries(summary).filter(([, value]) => typeof value === 'string');
+    expect(textFields.map(([key]) => key).sort()).toEqual(
+      expect.arrayContaining(['agent_type', 'event', 'job_id', 'user_id']),
+    );
+    for (const [key] of textFields) expect(ID_AND_FRAMEWORK_TEXT_FIELDS).toContain(key);
   }, 120_000);
 });

@@ -50,7 +50,11 @@ export interface CoachingRepository {
   insertWorkoutLogs(entries: readonly LogEntry[]): Promise<number>;
   /** Newest first. */
   listWorkoutLogs(userId: string, query: WorkoutLogQuery): Promise<WorkoutLog[]>;
-  recordVoiceSession(session: VoiceSessionRecord): Promise<void>;
+  /**
+   * Records a session of a user who has a profile, in one statement. False when nothing was
+   * written: the user has no profile, or this room was already recorded.
+   */
+  recordVoiceSession(session: VoiceSessionRecord): Promise<boolean>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
 }

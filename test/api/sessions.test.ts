@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { voiceSessions } from '../../drizzle/schema.ts';
+import { users, voiceSessions } from '../../drizzle/schema.ts';
 import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
 import { createSessionResponseSchema, errorBodySchema } from '../../shared/schemas.ts';
 import { parseSessionMetadata } from '../../shared/session-metadata.ts';
@@ -153,12 +154,25 @@ describe('POST /v1/sessions', () => {
     });
   });
 
-  it('answers 404 for a user without a profile', async () => {
+  it.each([
+    ['an unknown user', async () => UNKNOWN_USER_ID],
+    [
+      'a user without a profile',
+      async () => {
+        const userId = randomUUID();
+        await test.db.insert(users).values({ id: userId, email: `${userId}@example.test` });
+        return userId;
+      },
+    ],
+  ])('answers 404 and records nothing for %s', async (_name, arrangeUser) => {
+    const userId = await arrangeUser();
     const response = await app.request(
       '/v1/sessions',
-      json(await userHeaders(UNKNOWN_USER_ID), { agent_type: 'workout' }),
+      json(await userHeaders(userId), { agent_type: 'workout' }),
     );
     await expectError(response, 404, 'not_found');
+    const rows = await test.db.select().from(voiceSessions).where(eq(voiceSessions.userId, userId));
+    expect(rows).toEqual([]);
   });
 
   describe('rejects a bad body with 400', () => {

@@ -382,18 +382,42 @@ describe.each(Object.keys(subjects) as DatabaseDriver[])('repository on %s', (dr
   });
 
   describe('recordVoiceSession', () => {
-    it('records the session once, even when recorded again', async () => {
+    const sessionOf = (userId: string) => ({
+      roomName: `room-${randomUUID()}`,
+      userId,
+      agentType: 'workout',
+      startedAt: new Date('2025-05-01T18:30:00.000Z'),
+    });
+    const roomsOf = (userId: string) =>
+      subject.db.select().from(voiceSessions).where(eq(voiceSessions.userId, userId));
+
+    it('records the session of a user with a profile once, even when recorded again', async () => {
       const userId = await createUser();
-      const roomName = `room-${randomUUID()}`;
-      const startedAt = new Date('2025-05-01T18:30:00.000Z');
-      const session = { roomName, userId, agentType: 'workout', startedAt };
-      await subject.repository.recordVoiceSession(session);
-      await subject.repository.recordVoiceSession(session);
-      const rows = await subject.db
-        .select()
-        .from(voiceSessions)
-        .where(eq(voiceSessions.roomName, roomName));
-      expect(rows).toEqual([{ roomName, userId, agentType: 'workout', startedAt, endedAt: null }]);
+      const session = sessionOf(userId);
+      expect(await subject.repository.recordVoiceSession(session)).toBe(true);
+      expect(await subject.repository.recordVoiceSession(session)).toBe(false);
+      expect(await roomsOf(userId)).toEqual([
+        {
+          roomName: session.roomName,
+          userId,
+          agentType: 'workout',
+          startedAt: session.startedAt,
+          endedAt: null,
+        },
+      ]);
+    });
+
+    it('records nothing for a user without a profile', async () => {
+      const userId = randomUUID();
+      await subject.db.insert(users).values({ id: userId, email: `${userId}@example.test` });
+      expect(await subject.repository.recordVoiceSession(sessionOf(userId))).toBe(false);
+      expect(await roomsOf(userId)).toEqual([]);
+    });
+
+    it('records nothing for an unknown user', async () => {
+      const userId = randomUUID();
+      expect(await subject.repository.recordVoiceSession(sessionOf(userId))).toBe(false);
+      expect(await roomsOf(userId)).toEqual([]);
     });
   });
 

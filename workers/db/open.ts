@@ -47,13 +47,19 @@ export function connectNeon(config: DatabaseConfig, options: NeonOptions = {}): 
     return { driver: 'neon-http', db: drizzleNeonHttp(neon(url)), close: async () => {} };
   }
   const pool = new Pool({ connectionString: url });
-  pool.on('error', () =>
-    options.logger?.warn('db_idle_connection_lost', { driver: config.driver }),
-  );
+  // In Workers the pool lives for one request and is ended after it; the sockets it closes then
+  // report errors that are no loss at all.
+  let ending = false;
+  pool.on('error', () => {
+    if (!ending) options.logger?.warn('db_idle_connection_lost', { driver: config.driver });
+  });
   return {
     driver: 'neon-websocket',
     db: drizzleNeonWebSocket(pool),
-    close: () => pool.end(),
+    close: () => {
+      ending = true;
+      return pool.end();
+    },
   };
 }
 

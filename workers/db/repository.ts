@@ -169,15 +169,20 @@ export function createRepository(db: AnyPgDatabase): CoachingRepository {
     },
 
     async recordVoiceSession(session) {
-      await db
+      // The profile check rides in the insert itself, so a session costs one round trip.
+      const inserted = await db
         .insert(voiceSessions)
-        .values({
-          roomName: session.roomName,
-          userId: session.userId,
-          agentType: session.agentType,
-          startedAt: session.startedAt,
-        })
-        .onConflictDoNothing({ target: voiceSessions.roomName });
+        .select(
+          sql`select ${session.roomName}::varchar, ${session.userId}::uuid,
+            ${session.agentType}::varchar, ${session.startedAt.toISOString()}::timestamptz,
+            null::timestamptz
+          where exists (
+            select 1 from ${userProfiles} where ${userProfiles.userId} = ${session.userId}::uuid
+          )`,
+        )
+        .onConflictDoNothing({ target: voiceSessions.roomName })
+        .returning({ roomName: voiceSessions.roomName });
+      return inserted.length > 0;
     },
 
     async ping() {

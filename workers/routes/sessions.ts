@@ -1,22 +1,14 @@
 /** `POST /v1/sessions`: a signed-in user asks for a LiveKit room with their coach in it. */
 import { createRoute } from '@hono/zod-openapi';
-import {
-  createSessionRequestSchema,
-  createSessionResponseSchema,
-  errorBodySchema,
-} from '../../shared/schemas.ts';
+import { createSessionRequestSchema, createSessionResponseSchema } from '../../shared/schemas.ts';
 import { errorBody, notFound } from '../errors.ts';
 import { cryptoRandomBytes, mintSessionToken } from '../livekit/session-token.ts';
 import { requireAuth } from '../middleware/auth.ts';
+import { bearerSecurity, errorResponse } from '../openapi.ts';
 import { createRouter } from '../router.ts';
 
 /** Workers Rate Limiting counts per minute too, so a refused caller may retry after one period. */
 export const SESSION_RATE_LIMIT_PERIOD_SECONDS = 60;
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const createSession = createRoute({
   method: 'post',
@@ -25,7 +17,7 @@ const createSession = createRoute({
   description:
     'Mints a LiveKit participant token for a fresh room whose configuration dispatches the coach ' +
     'agent with the session metadata.',
-  security: [{ bearer: [] }],
+  security: bearerSecurity,
   middleware: [requireAuth('user')] as const,
   request: {
     body: {
@@ -61,10 +53,6 @@ export const sessionRoutes = createRouter().openapi(createSession, async (c) => 
       { 'Retry-After': String(SESSION_RATE_LIMIT_PERIOD_SECONDS) },
     );
   }
-  if (!(await services.repository.findCoachingData(userId))) {
-    throw notFound('no coaching profile exists for this user');
-  }
-
   const now = services.clock.now();
   const session = await mintSessionToken({
     userId,
@@ -73,12 +61,16 @@ export const sessionRoutes = createRouter().openapi(createSession, async (c) => 
     now,
     randomBytes: cryptoRandomBytes,
   });
-  await services.repository.recordVoiceSession({
+  // The profile check is part of the insert: one round trip. The room name is fresh and
+  // unguessable, so nothing recorded can only mean the user has no profile; the token minted for
+  // them is dropped unseen.
+  const recorded = await services.repository.recordVoiceSession({
     roomName: session.roomName,
     userId,
     agentType: agent_type,
     startedAt: now,
   });
+  if (!recorded) throw notFound('no coaching profile exists for this user');
   services.logger.info('session_created', {
     request_id: c.var.requestId,
     user_id: userId,

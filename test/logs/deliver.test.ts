@@ -1,3 +1,4 @@
+import { Client } from '@upstash/qstash';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serviceHeaders } from '../support/auth.ts';
 import { signQStashRequest } from '../support/qstash-standin.ts';
@@ -138,13 +139,32 @@ describe('POST /v1/logs/deliver signature checks', () => {
     expect(response.status).toBe(401);
   });
 
-  it('answers 400 to a correctly signed body that is not a valid batch', async () => {
+  it('answers 489 non-retryable to a correctly signed body that is not a valid batch', async () => {
     const body = JSON.stringify({ entries: [{ ...logEntry(), reps: 0 }] });
     const response = await deliver(body, await sign(body));
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(489);
+    expect(response.headers.get('upstash-nonretryable-error')).toBe('true');
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
       /entries\.0\.reps/,
     );
+  });
+
+  it('has QStash dead-letter an unreadable signed message at once instead of retrying it', async () => {
+    const client = new Client({
+      baseUrl: qstash().url,
+      token: qstash().token,
+      devMode: false,
+      enableTelemetry: false,
+    });
+    const deadBefore = qstash().deadLetters.length;
+    await client.publishJSON({
+      url: callbackUrl(),
+      body: { entries: [{ ...logEntry(), reps: 0 }] },
+      retries: 3,
+    });
+    await h.settle();
+    expect(qstash().deliveries.map((d) => d.status)).toEqual([489]);
+    expect(qstash().deadLetters).toHaveLength(deadBefore + 1);
   });
 
   it('answers 503 to a valid callback while the database is down, writing nothing', async () => {

@@ -4,7 +4,8 @@
  * its destination signed exactly as QStash signs it, so the real Receiver verifies it:
  * `Upstash-Signature` is an HS256 JWT with the current signing key, iss "Upstash", sub = the
  * destination URL, body = base64url(SHA-256(body)) without padding, and exp/nbf/iat/jti.
- * Non-2xx answers are retried with backoff up to the message's retry count (Upstash-Retries).
+ * Non-2xx answers are retried with backoff up to the message's retry count (Upstash-Retries),
+ * except a 489 with `Upstash-NonRetryable-Error: true`, which goes straight to the dead letters.
  * Like QStash, it delivers messages in parallel, with at most `parallelism` calls in flight (what
  * QStash's Flow-Control parallelism caps), over kept-alive connections; a message waiting for its
  * retry holds no delivery slot.
@@ -128,11 +129,17 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
  * could not be reached. node:http rather than fetch, because the stand-in shares the CPU with the
  * API it calls and fetch costs several times more per request.
  */
+/** What one delivery attempt came to; `nonRetryable` is QStash's 489 + Upstash-NonRetryable-Error. */
+interface AttemptResult {
+  status: number | null;
+  nonRetryable: boolean;
+}
+
 function send(
   agent: Agent,
   message: Message,
   headers: Record<string, string>,
-): Promise<number | null> {
+): Promise<AttemptResult> {
   const body = ['GET', 'HEAD'].includes(message.method) ? undefined : message.body;
   return new Promise((resolve) => {
     try {
@@ -147,16 +154,18 @@ function send(
               : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         },
         (res) => {
-          res.once('error', () => resolve(null));
-          res.once('end', () => resolve(res.statusCode ?? null));
+          const nonRetryable =
+            res.statusCode === 489 && res.headers['upstash-nonretryable-error'] === 'true';
+          res.once('error', () => resolve({ status: null, nonRetryable: false }));
+          res.once('end', () => resolve({ status: res.statusCode ?? null, nonRetryable }));
           res.resume();
         },
       );
-      req.once('error', () => resolve(null));
+      req.once('error', () => resolve({ status: null, nonRetryable: false }));
       req.end(body);
     } catch {
       // An unsupported destination, e.g. https: QStash could not reach it either.
-      resolve(null);
+      resolve({ status: null, nonRetryable: false });
     }
   });
 }
@@ -199,13 +208,16 @@ export async function startQStashStandin(
   const withDeliverySlot = boundedConcurrency(parallelism);
   const agent = new Agent({ keepAlive: true, maxSockets: parallelism });
 
-  const attempt = async (message: Message, retried: number): Promise<boolean> => {
+  const attempt = async (
+    message: Message,
+    retried: number,
+  ): Promise<'delivered' | 'retry' | 'give-up'> => {
     const signature = await signQStashRequest({
       signingKey: currentSigningKey,
       url: message.destination,
       body: message.body,
     });
-    const status = await send(agent, message, {
+    const { status, nonRetryable } = await send(agent, message, {
       ...message.headers,
       'user-agent': 'Upstash-QStash',
       'upstash-signature': signature,
@@ -219,15 +231,17 @@ export async function startQStashStandin(
       status,
       body: message.body,
     });
-    return status !== null && status >= 200 && status < 300;
+    if (status !== null && status >= 200 && status < 300) return 'delivered';
+    return nonRetryable ? 'give-up' : 'retry';
   };
 
   const deliver = async (message: Message) => {
     if (message.delayMs > 0) await sleep(message.delayMs);
     for (let retried = 0; ; retried++) {
       if (retried > 0) await sleep(retryDelayMs(retried));
-      if (await withDeliverySlot(() => attempt(message, retried))) return;
-      if (retried >= message.retries) {
+      const outcome = await withDeliverySlot(() => attempt(message, retried));
+      if (outcome === 'delivered') return;
+      if (outcome === 'give-up' || retried >= message.retries) {
         deadLetters.push({
           messageId: message.messageId,
           url: message.destination,

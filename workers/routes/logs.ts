@@ -3,12 +3,20 @@
  * `POST /deliver` is the queue's callback and the only place sets are written.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { UnofficialStatusCode } from 'hono/utils/http-status';
 import {
   type IngestLogsRequest,
   ingestLogsRequestSchema,
   ingestLogsResponseSchema,
 } from '../../shared/schemas.ts';
-import { badRequest, describeIssues, unauthorized, unavailable } from '../errors.ts';
+import {
+  ApiError,
+  badRequest,
+  describeIssues,
+  errorBody,
+  unauthorized,
+  unavailable,
+} from '../errors.ts';
 import { deliverLogs, LogDeliveryError } from '../logs/deliver.ts';
 import { requireAuth } from '../middleware/auth.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
@@ -62,7 +70,9 @@ const deliverRoute = createRoute({
       description: 'The sets are stored',
       content: { 'application/json': { schema: deliverResponseSchema } },
     },
-    400: errorResponse('The verified body is not a valid batch'),
+    489: errorResponse(
+      'The verified body is not a valid batch; Upstash-NonRetryable-Error tells QStash not to retry',
+    ),
     401: errorResponse('Missing or invalid signature; nothing was written'),
     503: errorResponse('The database is unavailable; QStash retries'),
   },
@@ -99,6 +109,9 @@ function parseBatch(body: string): IngestLogsRequest {
   return result.data;
 }
 
+/** QStash's documented status for "do not retry"; it needs the Upstash-NonRetryable-Error header. */
+const NON_RETRYABLE_STATUS = 489 as UnofficialStatusCode;
+
 const router = createRouter();
 
 // Documented from the same schemas but routed by hand: the signature covers the raw bytes, so no
@@ -132,7 +145,17 @@ export const logRoutes = router
       logger.warn('log_callback_rejected', { request_id: c.var.requestId });
       throw unauthorized('the Upstash-Signature header is missing or invalid');
     }
-    const { entries } = parseBatch(body);
+    let entries: IngestLogsRequest['entries'];
+    try {
+      ({ entries } = parseBatch(body));
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      // Genuinely from QStash yet unreadable (say, published before a stricter schema shipped):
+      // no retry can fix it, so QStash is told to move it to its dead-letter queue at once.
+      logger.error('log_callback_invalid', { request_id: c.var.requestId });
+      c.header('Upstash-NonRetryable-Error', 'true');
+      return c.json(errorBody(error.code, error.message), NON_RETRYABLE_STATUS);
+    }
     try {
       const stored = await deliverLogs(repository, entries, logger);
       return c.json({ stored }, 200);

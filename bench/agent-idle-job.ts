@@ -15,9 +15,9 @@ import { LogSpool } from '../agent/log-spool.ts';
 import { createLlm, createStt, createTts } from '../agent/providers.ts';
 import { createApiClient } from '../shared/api-client.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
+import { systemClock } from '../shared/runtime.ts';
 import { exampleContext } from '../test/agent/fixtures.ts';
 import { silentLogger } from '../workers/logger.ts';
-import { systemClock } from '../workers/ports.ts';
 
 initializeLogger({ pretty: false, level: 'silent' });
 const config = loadVoiceAgentConfig(

@@ -19,9 +19,9 @@ import { initializeLogger } from '@livekit/agents';
 import { LogSpool } from '../agent/log-spool.ts';
 import { nearestRank } from '../agent/session-stats.ts';
 import { createCoachTools } from '../agent/tools.ts';
+import { systemClock } from '../shared/runtime.ts';
 import { exampleContext } from '../test/agent/fixtures.ts';
 import { silentLogger } from '../workers/logger.ts';
-import { systemClock } from '../workers/ports.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/agent.json', import.meta.url));
 const IDLE_JOB = fileURLToPath(new URL('./agent-idle-job.ts', import.meta.url));

@@ -7,8 +7,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { count, inArray } from 'drizzle-orm';
 import { workoutLogs } from '../drizzle/schema.ts';
@@ -16,6 +14,7 @@ import { SEED_USERS } from '../drizzle/seed-data.ts';
 import { DEV_DEFAULTS, withDevDefaults } from '../shared/dev-defaults.ts';
 import type { LogEntry } from '../shared/schemas.ts';
 import { mintUserToken } from '../shared/user-token.ts';
+import { freeTcpPort } from '../test/support/net.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
 import { startQStashStandin } from '../test/support/qstash-standin.ts';
 import { startUpstashRedisStandin } from '../test/support/upstash-redis-standin.ts';
@@ -92,17 +91,6 @@ async function timeSequential(
     samples.push(performance.now() - start);
   }
   return samples;
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** `node workers/server.ts` in its own process, ready once /health answers. */
@@ -367,7 +355,7 @@ export async function runApiBench(
   const database = await createTestDatabase({ seed: true });
   const redis = await startUpstashRedisStandin();
   const qstash = await startQStashStandin();
-  const port = await freeLoopbackPort();
+  const port = await freeTcpPort();
   const url = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {
     DATABASE_DRIVER: 'postgres',

@@ -14,11 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentProcess } from '../e2e/agent-process.ts';
-import {
-  freeTcpPort,
-  livekitServerAvailability,
-  startLivekitServer,
-} from '../support/livekit-server.ts';
+import { livekitServerAvailability, startLivekitServer } from '../support/livekit-server.ts';
+import { freeTcpPort } from '../support/net.ts';
 import { type DockerImageSteps, imageSteps, parseDockerfile } from './dockerfile.ts';
 
 const run = promisify(execFile);

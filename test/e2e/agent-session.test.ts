@@ -24,11 +24,11 @@ import { createApp } from '../../workers/app.ts';
 import { type CartesiaStandin, startCartesiaStandin } from '../support/cartesia-standin.ts';
 import { type DeepgramStandin, startDeepgramStandin } from '../support/deepgram-standin.ts';
 import {
-  freeTcpPort,
   type LivekitServer,
   livekitServerAvailability,
   startLivekitServer,
 } from '../support/livekit-server.ts';
+import { freeTcpPort } from '../support/net.ts';
 import { type OpenAIStandin, startOpenAIStandin } from '../support/openai-standin.ts';
 import { createTestServices, type TestServices } from '../support/services.ts';
 import { type AgentProcess, type LogLine, startAgentProcess } from './agent-process.ts';

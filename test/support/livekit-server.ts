@@ -10,9 +10,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freeTcpPort } from './net.ts';
 
 export interface LivekitServer {
   /** WebSocket URL for clients, agents and server SDKs (they swap the scheme to http themselves). */
@@ -79,19 +79,6 @@ export function livekitServerAvailability(
   const reason = `livekit-server is not installed: ${INSTALL_HINT}`;
   if (env.CI === 'true') throw new Error(`${reason} (required in CI)`);
   return { available: false, reason };
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (for servers that cannot take port 0). */
-export async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port was assigned');
-  return address.port;
 }
 
 async function freeUdpPort(): Promise<number> {

@@ -10,8 +10,6 @@
  *   npx wrangler dev --port 8787                          (in another terminal)
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { mealPlans, userProfiles, users, workoutPlans } from '../../drizzle/schema.ts';
@@ -20,6 +18,7 @@ import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import type { AnyPgDatabase } from '../../workers/db/repository.ts';
 import { startNeonHttpStandin } from '../support/neon-http-standin.ts';
 import { startNeonWsProxy } from '../support/neon-ws-proxy.ts';
+import { freeTcpPort } from '../support/net.ts';
 import { startOpenAIStandin } from '../support/openai-standin.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { startQStashStandin } from '../support/qstash-standin.ts';
@@ -49,7 +48,7 @@ export async function startLocalServices(options: { port?: number } = {}): Promi
   const qstash = await startQStashStandin({ duplicateDeliveries: true });
   const openai = await startOpenAIStandin();
   const openaiControl = await startOpenAIControl(openai);
-  const port = options.port ?? (await freeLoopbackPort());
+  const port = options.port ?? (await freeTcpPort());
 
   return {
     port,
@@ -114,17 +113,6 @@ function withPassword(url: string): string {
   const parsed = new URL(url);
   if (!parsed.password) parsed.password = 'local';
   return parsed.toString();
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 if (import.meta.main) {

@@ -7,9 +7,11 @@
  */
 import { z } from 'zod';
 import { type EnvSource, parseConfig } from '../shared/config.ts';
-
-export const LLM_PROVIDERS = ['openai', 'anthropic', 'google'] as const;
-export type LlmProvider = (typeof LLM_PROVIDERS)[number];
+import {
+  LLM_PROVIDERS,
+  type LlmProvider,
+  PROVIDER_KEY_VARIABLES,
+} from '../shared/llm-providers.ts';
 
 /** Used when VOICE_LLM_MODEL is unset: fast, tool-calling models of each provider. */
 export const DEFAULT_LLM_MODELS = {
@@ -131,11 +133,7 @@ export interface VoiceAgentConfig extends CoachConfig {
   maxConcurrentJobs: number;
 }
 
-const API_KEY_VARIABLE = {
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  google: 'GOOGLE_API_KEY',
-} as const satisfies Record<LlmProvider, keyof Env>;
+const API_KEY_VARIABLE = PROVIDER_KEY_VARIABLES satisfies Record<LlmProvider, keyof Env>;
 
 const VOICE_ONLY_VARIABLES = [
   'LIVEKIT_URL',

@@ -2,6 +2,8 @@
  * What the coach is told, per agent type, and how it greets. Built only from the pre-loaded
  * coaching context, so a session never waits on anything to know who it is talking to.
  */
+
+import { profileFacts } from '../shared/profile-facts.ts';
 import type { AgentType, CoachingContext } from '../shared/schemas.ts';
 
 interface Persona {
@@ -61,19 +63,11 @@ export function firstName(context: CoachingContext): string {
   return context.profile.name.trim().split(/\s+/)[0] || 'there';
 }
 
-const listOrNone = (items: readonly string[]) => (items.length > 0 ? items.join(', ') : 'none');
-
 function describeUser(context: CoachingContext): string[] {
   const { profile, preferences } = context;
   const unitWord = preferences.units === 'imperial' ? 'pounds' : 'kilograms';
   return [
-    `Name: ${profile.name}.`,
-    `Fitness level: ${profile.fitness_level}.`,
-    `Goals: ${listOrNone(profile.goals)}.`,
-    `Injuries or limitations: ${listOrNone(profile.injuries)}.`,
-    `Equipment: ${listOrNone(profile.equipment)}.`,
-    `Dietary preferences: ${listOrNone(preferences.dietary_preferences)}.`,
-    `Allergies: ${listOrNone(preferences.allergies)}.`,
+    ...profileFacts(profile, preferences),
     `Preferred units: ${preferences.units} (speak weights in ${unitWord}).`,
     `Today is ${context.weekday}, ${context.date}.`,
     `Workout plan: ${context.workout_plan ? context.workout_plan.name : 'none yet'}.`,

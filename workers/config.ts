@@ -4,18 +4,14 @@
  */
 import { z } from 'zod';
 import { type EnvSource, parseConfig } from '../shared/config.ts';
+import {
+  LLM_PROVIDERS,
+  type LlmProvider,
+  PROVIDER_KEY_VARIABLES,
+} from '../shared/llm-providers.ts';
 
 const DATABASE_DRIVERS = ['neon-http', 'neon-websocket', 'postgres', 'pglite'] as const;
 export type DatabaseDriver = (typeof DATABASE_DRIVERS)[number];
-
-const LLM_PROVIDERS = ['openai', 'anthropic', 'google'] as const;
-export type LlmProvider = (typeof LLM_PROVIDERS)[number];
-
-export const PROVIDER_KEY_VARIABLES = {
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  google: 'GOOGLE_API_KEY',
-} as const satisfies Record<LlmProvider, string>;
 
 /** Small, fast models by default: a specialist answer has a 2 s budget and is spoken, not read. */
 export const DEFAULT_ORCHESTRATOR_MODELS: Record<

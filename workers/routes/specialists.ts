@@ -1,10 +1,10 @@
 /** `POST /v1/specialists/query`: a question answered by one of the orchestrator's specialists. */
 import { createRoute } from '@hono/zod-openapi';
+import { PROVIDER_KEY_VARIABLES } from '../../shared/llm-providers.ts';
 import {
   specialistQueryRequestSchema,
   specialistQueryResponseSchema,
 } from '../../shared/schemas.ts';
-import { PROVIDER_KEY_VARIABLES } from '../config.ts';
 import { ApiError, notFound, unavailable } from '../errors.ts';
 import { assertCanAccess, requireAuth } from '../middleware/auth.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';

@@ -2,6 +2,8 @@
  * The user's stored coaching data written as short plain-text facts for a specialist's prompt.
  * Text rather than JSON: it costs fewer tokens and reads the way the answer should sound.
  */
+
+import { profileFacts } from '../../../shared/profile-facts.ts';
 import type {
   MealDay,
   MealPlan,
@@ -12,18 +14,10 @@ import type {
 import type { CoachingData } from '../../ports.ts';
 import { kilograms, spokenNumber } from './numbers.ts';
 
-const list = (items: readonly string[]): string => (items.length > 0 ? items.join(', ') : 'none');
-
 export function describeProfile(data: CoachingData): string {
   const { profile, preferences } = data;
   return [
-    `Name: ${profile.name}.`,
-    `Fitness level: ${profile.fitness_level}.`,
-    `Goals: ${list(profile.goals)}.`,
-    `Injuries or limitations: ${list(profile.injuries)}.`,
-    `Equipment: ${list(profile.equipment)}.`,
-    `Dietary preferences: ${list(preferences.dietary_preferences)}.`,
-    `Allergies: ${list(preferences.allergies)}.`,
+    ...profileFacts(profile, preferences),
     `Preferred units: ${preferences.units}${preferences.units === 'imperial' ? ' (convert kilograms to pounds: 1 kg is 2.2 lb)' : ''}.`,
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { ApiError } from './errors.ts';
 import { handleError, handleNotFound } from './middleware/errors.ts';
 import { createRouter } from './router.ts';
 import { healthRoutes } from './routes/health.ts';
+import { livekitWebhookRoutes } from './routes/livekit-webhooks.ts';
 import { logRoutes } from './routes/logs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { specialistRoutes } from './routes/specialists.ts';
@@ -43,7 +44,8 @@ export function createApp(services: Services) {
     .route('/v1/sessions', sessionRoutes)
     .route('/v1/users', userRoutes)
     .route('/v1/logs', logRoutes)
-    .route('/v1/specialists', specialistRoutes);
+    .route('/v1/specialists', specialistRoutes)
+    .route('/v1/livekit', livekitWebhookRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -37,6 +37,11 @@ export interface VoiceSessionRecord {
   startedAt: Date;
 }
 
+export interface VoiceSessionEnd {
+  roomName: string;
+  endedAt: Date;
+}
+
 /** The database, as the API needs it. One query module implements it on every driver. */
 export interface CoachingRepository {
   /** Profile, preferences and the active plans; null when the user has no profile. */
@@ -55,6 +60,11 @@ export interface CoachingRepository {
    * written: the user has no profile, or this room was already recorded.
    */
   recordVoiceSession(session: VoiceSessionRecord): Promise<boolean>;
+  /**
+   * Marks a recorded session as ended, once: true when this call set `ended_at`, false when the
+   * room is unknown or its end was already recorded (so a redelivered event changes nothing).
+   */
+  endVoiceSession(end: VoiceSessionEnd): Promise<boolean>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
 }

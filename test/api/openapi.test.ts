@@ -35,6 +35,7 @@ describe('GET /openapi.json', () => {
         'GET /v1/users/{user_id}/workout-logs',
         'POST /v1/logs',
         'POST /v1/logs/deliver',
+        'POST /v1/livekit/webhook',
         'POST /v1/specialists/query',
       ].sort(),
     );

@@ -421,6 +421,58 @@ describe.each(Object.keys(subjects) as DatabaseDriver[])('repository on %s', (dr
     });
   });
 
+  describe('endVoiceSession', () => {
+    const startedAt = new Date('2025-05-01T18:30:00.000Z');
+    async function startedSession(): Promise<string> {
+      const roomName = `room-${randomUUID()}`;
+      const recorded = await subject.repository.recordVoiceSession({
+        roomName,
+        userId: await createUser(),
+        agentType: 'diet',
+        startedAt,
+      });
+      expect(recorded).toBe(true);
+      return roomName;
+    }
+    const endOf = async (roomName: string) =>
+      (
+        await subject.db
+          .select({ endedAt: voiceSessions.endedAt })
+          .from(voiceSessions)
+          .where(eq(voiceSessions.roomName, roomName))
+      )[0]?.endedAt;
+
+    it('sets ended_at once and never moves it', async () => {
+      const roomName = await startedSession();
+      const other = await startedSession();
+      const endedAt = new Date('2025-05-01T18:52:10.500Z');
+      expect(await subject.repository.endVoiceSession({ roomName, endedAt })).toBe(true);
+      expect(
+        await subject.repository.endVoiceSession({
+          roomName,
+          endedAt: new Date('2025-05-01T19:00:00.000Z'),
+        }),
+      ).toBe(false);
+      expect(await endOf(roomName)).toEqual(endedAt);
+      expect(await endOf(other)).toBeNull();
+    });
+
+    it('clamps an end stamped before the start to the start', async () => {
+      const roomName = await startedSession();
+      const endedAt = new Date(startedAt.getTime() - 5_000);
+      expect(await subject.repository.endVoiceSession({ roomName, endedAt })).toBe(true);
+      expect(await endOf(roomName)).toEqual(startedAt);
+    });
+
+    it('changes nothing for a room that was never recorded', async () => {
+      const roomName = `room-${randomUUID()}`;
+      expect(await subject.repository.endVoiceSession({ roomName, endedAt: startedAt })).toBe(
+        false,
+      );
+      expect(await endOf(roomName)).toBeUndefined();
+    });
+  });
+
   describe('ping', () => {
     it('succeeds on a reachable database', async () => {
       await expect(subject.repository.ping()).resolves.toBeUndefined();

@@ -1,10 +1,16 @@
 /**
  * A session minted by the edge API, joined on a real livekit-server: the room LiveKit creates
  * from the token carries the session metadata, and LiveKit itself records the explicit dispatch
- * of the coach agent with the same metadata. No agent runs here (see agent-session.test.ts).
+ * of the coach agent with the same metadata. When the room closes, LiveKit's signed webhook
+ * reaches the edge API over HTTP and ends the recorded session. No agent runs here (see
+ * agent-session.test.ts).
  */
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
 import { Room } from '@livekit/rtc-node';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { voiceSessions } from '../../drizzle/schema.ts';
 import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
 import { parseSessionMetadata } from '../../shared/session-metadata.ts';
 import { createApp } from '../../workers/app.ts';
@@ -22,6 +28,34 @@ import {
   withLivekitServer,
 } from './livekit.ts';
 
+type App = ReturnType<typeof createApp>;
+
+interface Listener {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * LiveKit needs the webhook URL when it starts, and the app needs LiveKit's keys when it is made:
+ * so the listener comes first and hands requests to the app once there is one (503 before, which
+ * LiveKit would retry).
+ */
+async function listenFor(app: () => App | undefined): Promise<Listener> {
+  const server = createAdaptorServer({
+    fetch: (request: Request) => app()?.fetch(request) ?? new Response(null, { status: 503 }),
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 const availability = livekitServerAvailability();
 if (!availability.available)
   console.warn(`skipping LiveKit end-to-end tests: ${availability.reason}`);
@@ -29,14 +63,18 @@ if (!availability.available)
 describe.skipIf(!availability.available)('session token on a real livekit-server', () => {
   let server: LivekitServer;
   let test: TestServices;
-  let app: ReturnType<typeof createApp>;
+  let app: App | undefined;
+  let edge: Listener;
   let livekit: LivekitClients;
   const rooms: Room[] = [];
 
   beforeAll(async () => {
     if (!availability.available) return;
+    edge = await listenFor(() => app);
     [server, test] = await Promise.all([
-      startLivekitServer(availability.binary),
+      startLivekitServer(availability.binary, {
+        webhookUrls: [`${edge.url}/v1/livekit/webhook`],
+      }),
       createTestServices(),
     ]);
     app = createApp(withLivekitServer(test.services, server));
@@ -44,8 +82,23 @@ describe.skipIf(!availability.available)('session token on a real livekit-server
   });
   afterAll(async () => {
     await Promise.all(rooms.map((room) => room.disconnect()));
-    await Promise.all([server?.stop(), test?.cleanup()]);
+    await Promise.all([server?.stop(), edge?.close()]);
+    await test?.cleanup();
   });
+
+  function served(): App {
+    if (!app) throw new Error('the edge API was not created');
+    return app;
+  }
+
+  async function sessionRow(roomName: string) {
+    const [row] = await test.db
+      .select()
+      .from(voiceSessions)
+      .where(eq(voiceSessions.roomName, roomName));
+    if (!row) throw new Error(`no voice session was recorded for ${roomName}`);
+    return row;
+  }
 
   async function join(url: string, token: string): Promise<Room> {
     const room = new Room();
@@ -55,7 +108,7 @@ describe.skipIf(!availability.available)('session token on a real livekit-server
   }
 
   it('joins the room named in the token, which carries the session metadata', async () => {
-    const session = await createSession(app, DEMO_USER_ID, 'workout');
+    const session = await createSession(served(), DEMO_USER_ID, 'workout');
     expect(session.server_url).toBe(server.url);
 
     const room = await join(session.server_url, session.participant_token);
@@ -77,7 +130,7 @@ describe.skipIf(!availability.available)('session token on a real livekit-server
   });
 
   it('makes LiveKit dispatch the coach agent with the same metadata', async () => {
-    const session = await createSession(app, DEMO_USER_ID, 'diet');
+    const session = await createSession(served(), DEMO_USER_ID, 'diet');
     const room = await join(session.server_url, session.participant_token);
 
     const dispatches = await eventually('the agent dispatch', async () => {
@@ -98,8 +151,8 @@ describe.skipIf(!availability.available)('session token on a real livekit-server
   });
 
   it('gives every session its own room and its own dispatch', async () => {
-    const first = await createSession(app, DEMO_USER_ID, 'supplement');
-    const second = await createSession(app, DEMO_USER_ID, 'supplement');
+    const first = await createSession(served(), DEMO_USER_ID, 'supplement');
+    const second = await createSession(served(), DEMO_USER_ID, 'supplement');
     expect(first.room_name).not.toBe(second.room_name);
     await Promise.all([
       join(first.server_url, first.participant_token),
@@ -113,7 +166,7 @@ describe.skipIf(!availability.available)('session token on a real livekit-server
   });
 
   it('refuses a token signed with another secret', async () => {
-    const session = await createSession(app, DEMO_USER_ID, 'general');
+    const session = await createSession(served(), DEMO_USER_ID, 'general');
     const forged = createApp(
       withLivekitServer(test.services, { ...server, apiSecret: 'f'.repeat(64) }),
     );
@@ -123,5 +176,37 @@ describe.skipIf(!availability.available)('session token on a real livekit-server
     // The genuine token of the same moment still works.
     const room = await join(session.server_url, session.participant_token);
     expect(room.isConnected).toBe(true);
+  });
+
+  it('ends the recorded session when LiveKit reports the room finished', async () => {
+    const session = await createSession(served(), DEMO_USER_ID, 'general');
+    const room = await join(session.server_url, session.participant_token);
+    expect(room.isConnected).toBe(true);
+    expect((await sessionRow(session.room_name)).endedAt).toBeNull();
+
+    // The last participant leaves; LiveKit closes the room after its departure timeout and
+    // POSTs a signed room_finished to the edge API.
+    await room.disconnect();
+    const endedAt = await eventually(
+      'the session end',
+      async () => (await sessionRow(session.room_name)).endedAt ?? undefined,
+      30_000,
+    );
+    const { startedAt } = await sessionRow(session.room_name);
+    expect(endedAt.getTime()).toBeGreaterThanOrEqual(startedAt.getTime());
+    expect(await livekit.rooms.listRooms([session.room_name])).toEqual([]);
+  }, 45_000);
+
+  it('ends the session of a room deleted through the server API', async () => {
+    const session = await createSession(served(), DEMO_USER_ID, 'workout');
+    await join(session.server_url, session.participant_token);
+    await livekit.rooms.deleteRoom(session.room_name);
+    const endedAt = await eventually(
+      'the session end',
+      async () => (await sessionRow(session.room_name)).endedAt ?? undefined,
+    );
+    expect(endedAt.getTime()).toBeGreaterThanOrEqual(
+      (await sessionRow(session.room_name)).startedAt.getTime(),
+    );
   });
 });

@@ -34,6 +34,7 @@ const profileOnlyRepository: CoachingRepository = {
   }),
   findExistingUserIds: notUsed,
   insertWorkoutLogs: notUsed,
+  endVoiceSession: notUsed,
   listWorkoutLogs: notUsed,
   recordVoiceSession: notUsed,
   ping: notUsed,

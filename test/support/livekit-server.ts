@@ -98,11 +98,21 @@ interface ServerPorts {
   rtcUdp: number;
 }
 
+export interface LivekitServerOptions {
+  /** Where the server POSTs its signed webhooks (signed with the server's one API key). */
+  webhookUrls?: readonly string[];
+}
+
 /**
  * JSON is valid YAML, so the configuration is built as an object and serialised with
  * JSON.stringify: no quoting rules to get wrong.
  */
-function serverConfig(ports: ServerPorts, apiKey: string, apiSecret: string): string {
+function serverConfig(
+  ports: ServerPorts,
+  apiKey: string,
+  apiSecret: string,
+  { webhookUrls = [] }: LivekitServerOptions,
+): string {
   return JSON.stringify({
     port: ports.http,
     bind_addresses: ['127.0.0.1'],
@@ -119,6 +129,7 @@ function serverConfig(ports: ServerPorts, apiKey: string, apiSecret: string): st
     // Rooms of a finished test close quickly instead of lingering for the default 5 minutes.
     room: { empty_timeout: 10, departure_timeout: 5 },
     logging: { level: 'info', json: true },
+    ...(webhookUrls.length > 0 ? { webhook: { api_key: apiKey, urls: webhookUrls } } : {}),
   });
 }
 
@@ -157,7 +168,10 @@ function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a server on fresh ports with a fresh key pair and resolves once it answers HTTP. */
-export async function startLivekitServer(binary: string): Promise<LivekitServer> {
+export async function startLivekitServer(
+  binary: string,
+  options: LivekitServerOptions = {},
+): Promise<LivekitServer> {
   const ports: ServerPorts = {
     http: await freeTcpPort(),
     rtcTcp: await freeTcpPort(),
@@ -170,7 +184,7 @@ export async function startLivekitServer(binary: string): Promise<LivekitServer>
   const record = (chunk: Buffer) => {
     recent = (recent + chunk.toString('utf8')).slice(-OUTPUT_LIMIT_CHARS);
   };
-  const child = spawn(binary, ['--config-body', serverConfig(ports, apiKey, apiSecret)], {
+  const child = spawn(binary, ['--config-body', serverConfig(ports, apiKey, apiSecret, options)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', record);

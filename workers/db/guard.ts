@@ -33,6 +33,7 @@ export function guardRepository(
     insertWorkoutLogs: guard('insertWorkoutLogs', repository.insertWorkoutLogs),
     listWorkoutLogs: guard('listWorkoutLogs', repository.listWorkoutLogs),
     recordVoiceSession: guard('recordVoiceSession', repository.recordVoiceSession),
+    endVoiceSession: guard('endVoiceSession', repository.endVoiceSession),
     ping: guard('ping', repository.ping),
   };
 }

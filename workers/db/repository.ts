@@ -3,7 +3,7 @@
  * drizzle Postgres driver shares, so Neon (HTTP and WebSocket), node-postgres and PGlite all run
  * exactly this code.
  */
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { z } from 'zod';
 import {
@@ -183,6 +183,19 @@ export function createRepository(db: AnyPgDatabase): CoachingRepository {
         .onConflictDoNothing({ target: voiceSessions.roomName })
         .returning({ roomName: voiceSessions.roomName });
       return inserted.length > 0;
+    },
+
+    async endVoiceSession({ roomName, endedAt }) {
+      // LiveKit's clock is not the edge's: an end stamped before the recorded start is clamped to
+      // it, so a session never lasts less than nothing.
+      const ended = await db
+        .update(voiceSessions)
+        .set({
+          endedAt: sql`greatest(${voiceSessions.startedAt}, ${endedAt.toISOString()}::timestamptz)`,
+        })
+        .where(and(eq(voiceSessions.roomName, roomName), isNull(voiceSessions.endedAt)))
+        .returning({ roomName: voiceSessions.roomName });
+      return ended.length > 0;
     },
 
     async ping() {

@@ -1,7 +1,9 @@
 /**
  * The HTTP and metadata contract shared by the edge API, the voice agent and other services.
- * Every body that crosses a process boundary is parsed with one of these schemas; objects are
- * strict so an unknown field is an error rather than silently ignored.
+ * Every body that crosses a process boundary is parsed with one of these schemas. Requests are
+ * strict objects, so an unknown field is a clear 400 rather than silently ignored; what the API
+ * answers (and the metadata it writes) drops unknown fields instead, so a newer API that adds a
+ * field never breaks an older agent or client still reading the old shape.
  */
 import { z } from 'zod';
 
@@ -32,8 +34,26 @@ export const WEEKDAYS = [
 export const weekdaySchema = z.enum(WEEKDAYS);
 export type Weekday = z.infer<typeof weekdaySchema>;
 
-export const userIdSchema = z.uuid({ error: 'must be a UUID' });
+/** Lower-cased, so an iOS client's upper-case UUID names the same user as everyone else's. */
+export const userIdSchema = z.uuid({ error: 'must be a UUID' }).toLowerCase();
+
+const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
+const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59);
+/** A set may be logged with a clock that runs ahead, but not by more than this. */
+const LOGGED_AT_MAX_AHEAD_MS = 24 * 3600_000;
+
 const isoDateTimeSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
+/**
+ * An instant PostgreSQL can store and that means something here: year 0000 is valid ISO 8601
+ * but not a valid timestamptz, and would turn an accepted set into a failed delivery.
+ */
+const instantSchema = isoDateTimeSchema.refine(
+  (value) => {
+    const time = Date.parse(value);
+    return time >= EARLIEST_INSTANT && time <= LATEST_INSTANT;
+  },
+  { error: 'must be between 1970 and 9999' },
+);
 
 /** Limits on a logged set; shared so the agent rejects what the API would reject. */
 export const LOG_LIMITS = {
@@ -48,7 +68,7 @@ export const LOG_LIMITS = {
 // ---------------------------------------------------------------- session metadata
 
 /** Carried as LiveKit room metadata and as the explicit agent dispatch's metadata. */
-export const sessionMetadataSchema = z.strictObject({
+export const sessionMetadataSchema = z.object({
   user_id: userIdSchema,
   agent_type: agentTypeSchema,
   session_type: z.literal('voice'),
@@ -63,7 +83,7 @@ export const createSessionRequestSchema = z.strictObject({
 });
 export type CreateSessionRequest = z.infer<typeof createSessionRequestSchema>;
 
-export const createSessionResponseSchema = z.strictObject({
+export const createSessionResponseSchema = z.object({
   server_url: z.string(),
   room_name: z.string(),
   participant_identity: z.string(),
@@ -75,7 +95,7 @@ export type CreateSessionResponse = z.infer<typeof createSessionResponseSchema>;
 
 // ---------------------------------------------------------------- coaching context
 
-export const exerciseSchema = z.strictObject({
+export const exerciseSchema = z.object({
   name: z.string().min(1),
   sets: z.number().int().positive(),
   reps: z.number().int().positive(),
@@ -85,7 +105,7 @@ export const exerciseSchema = z.strictObject({
 });
 export type Exercise = z.infer<typeof exerciseSchema>;
 
-export const workoutDaySchema = z.strictObject({
+export const workoutDaySchema = z.object({
   day: weekdaySchema,
   name: z.string().min(1),
   rest_day: z.boolean(),
@@ -93,7 +113,7 @@ export const workoutDaySchema = z.strictObject({
 });
 export type WorkoutDay = z.infer<typeof workoutDaySchema>;
 
-export const workoutPlanSchema = z.strictObject({
+export const workoutPlanSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   goal: z.string(),
@@ -101,7 +121,7 @@ export const workoutPlanSchema = z.strictObject({
 });
 export type WorkoutPlan = z.infer<typeof workoutPlanSchema>;
 
-export const mealSchema = z.strictObject({
+export const mealSchema = z.object({
   name: z.string().min(1),
   description: z.string(),
   calories: z.number().nonnegative(),
@@ -111,14 +131,14 @@ export const mealSchema = z.strictObject({
 });
 export type Meal = z.infer<typeof mealSchema>;
 
-export const mealDaySchema = z.strictObject({
+export const mealDaySchema = z.object({
   day: weekdaySchema,
   meals: z.array(mealSchema),
   total_calories: z.number().nonnegative(),
 });
 export type MealDay = z.infer<typeof mealDaySchema>;
 
-export const mealPlanSchema = z.strictObject({
+export const mealPlanSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   daily_calorie_target: z.number().nonnegative(),
@@ -129,7 +149,7 @@ export type MealPlan = z.infer<typeof mealPlanSchema>;
 export const FITNESS_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
 export const UNITS = ['metric', 'imperial'] as const;
 
-export const profileSchema = z.strictObject({
+export const profileSchema = z.object({
   user_id: userIdSchema,
   name: z.string(),
   fitness_level: z.enum(FITNESS_LEVELS),
@@ -140,14 +160,14 @@ export const profileSchema = z.strictObject({
 });
 export type Profile = z.infer<typeof profileSchema>;
 
-export const preferencesSchema = z.strictObject({
+export const preferencesSchema = z.object({
   units: z.enum(UNITS),
   dietary_preferences: z.array(z.string()),
   allergies: z.array(z.string()),
 });
 export type Preferences = z.infer<typeof preferencesSchema>;
 
-export const coachingContextSchema = z.strictObject({
+export const coachingContextSchema = z.object({
   profile: profileSchema,
   preferences: preferencesSchema,
   workout_plan: workoutPlanSchema.nullable(),
@@ -185,12 +205,17 @@ export const weightKgSchema = z
   .max(LOG_LIMITS.weightKgMax, { error: `must be at most ${LOG_LIMITS.weightKgMax}` });
 
 export const logEntrySchema = z.strictObject({
-  log_id: z.uuid({ error: 'must be a UUID' }),
+  log_id: z.uuid({ error: 'must be a UUID' }).toLowerCase(),
   user_id: userIdSchema,
   exercise: exerciseNameSchema,
   reps: repsSchema,
   weight_kg: weightKgSchema,
-  logged_at: isoDateTimeSchema,
+  logged_at: instantSchema.refine(
+    (value) => Date.parse(value) <= Date.now() + LOGGED_AT_MAX_AHEAD_MS,
+    {
+      error: 'must not be more than a day in the future',
+    },
+  ),
 });
 export type LogEntry = z.infer<typeof logEntrySchema>;
 
@@ -202,9 +227,9 @@ export const ingestLogsRequestSchema = z.strictObject({
 });
 export type IngestLogsRequest = z.infer<typeof ingestLogsRequestSchema>;
 
-export const ingestLogsResponseSchema = z.strictObject({ accepted: z.number().int() });
+export const ingestLogsResponseSchema = z.object({ accepted: z.number().int() });
 
-export const workoutLogSchema = z.strictObject({
+export const workoutLogSchema = z.object({
   log_id: z.uuid(),
   user_id: userIdSchema,
   exercise: z.string(),
@@ -216,11 +241,11 @@ export const workoutLogSchema = z.strictObject({
 export type WorkoutLog = z.infer<typeof workoutLogSchema>;
 
 export const listWorkoutLogsQuerySchema = z.strictObject({
-  since: isoDateTimeSchema.optional(),
+  since: instantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-export const workoutLogListSchema = z.strictObject({ logs: z.array(workoutLogSchema) });
+export const workoutLogListSchema = z.object({ logs: z.array(workoutLogSchema) });
 
 // ---------------------------------------------------------------- specialists
 
@@ -239,7 +264,7 @@ export const specialistQueryRequestSchema = z.strictObject({
 });
 export type SpecialistQueryRequest = z.infer<typeof specialistQueryRequestSchema>;
 
-export const specialistQueryResponseSchema = z.strictObject({
+export const specialistQueryResponseSchema = z.object({
   specialist: specialistSchema,
   answer: z.string(),
 });
@@ -248,9 +273,9 @@ export type SpecialistQueryResponse = z.infer<typeof specialistQueryResponseSche
 // ---------------------------------------------------------------- health and errors
 
 export const checkStatusSchema = z.enum(['ok', 'down']);
-export const healthSchema = z.strictObject({
+export const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
-  checks: z.strictObject({
+  checks: z.object({
     database: checkStatusSchema,
     cache: checkStatusSchema,
     queue: checkStatusSchema,
@@ -272,8 +297,8 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const errorBodySchema = z.strictObject({
-  error: z.strictObject({
+export const errorBodySchema = z.object({
+  error: z.object({
     code: z.enum(ERROR_CODES),
     message: z.string(),
   }),

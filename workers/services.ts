@@ -15,6 +15,7 @@ import { deliverLogs } from './logs/deliver.ts';
 import { createOrchestrator } from './orchestrator/index.ts';
 import type { Clock, CoachingRepository, Logger, RateLimiter } from './ports.ts';
 import { systemClock } from './ports.ts';
+import { SESSION_RATE_LIMIT_PERIOD_SECONDS } from './routes/sessions.ts';
 
 export interface ServiceOptions {
   config: ApiConfig;
@@ -24,9 +25,6 @@ export interface ServiceOptions {
   sessionRateLimiter?: RateLimiter;
   clock?: Clock;
 }
-
-/** Session tokens are limited per user and minute, like the Workers binding's 60 s period. */
-const SESSION_RATE_LIMIT_PERIOD_SECONDS = 60;
 
 /** The per-process limiter used where no Workers Rate Limiting binding is bound. */
 export function createSessionRateLimiter(

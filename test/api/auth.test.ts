@@ -3,7 +3,7 @@
  * when they are configured, tokens checked against a JWKS when AUTH_JWKS_URL is set (a real
  * HTTP JWKS endpoint and real ES256 keys), and the service token matched exactly.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,50 @@ describe('user tokens checked against a JWKS (AUTH_JWKS_URL)', () => {
   it("keeps a JWKS user to their own data (403 for another user's id)", async () => {
     const token = await sign(privateKey, '00000000-0000-4000-8000-000000000002');
     expect(await contextStatus(app(), token)).toBe(403);
+  });
+});
+
+describe('user tokens checked against a JWKS that cannot be fetched', () => {
+  it.each([
+    ['answers 500', (res: ServerResponse) => res.writeHead(500).end('oops')],
+    ['answers garbage', (res: ServerResponse) => res.writeHead(200).end('not a key set')],
+  ])('answers 503, not 401, when the JWKS endpoint %s', async (_name, answer) => {
+    const server = createServer((_req, res) => answer(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks-${_name.length}`;
+      const { privateKey } = await generateKeyPair('ES256');
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setSubject(DEMO_USER_ID)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey);
+      expect(await contextStatus(appWithAuth({ jwksUrl, jwtSecret: undefined }), token)).toBe(503);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('user token claims', () => {
+  const secret = new TextEncoder().encode(DEV_DEFAULTS.AUTH_JWT_SECRET);
+
+  it('refuses a token without an expiry', async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(DEMO_USER_ID)
+      .setIssuedAt()
+      .sign(secret);
+    expect(await contextStatus(appWithAuth({}), token)).toBe(401);
+  });
+
+  it('treats an upper-case user id in sub as the same user', async () => {
+    const token = await mintUserToken({
+      userId: DEMO_USER_ID.toUpperCase(),
+      secret: DEV_DEFAULTS.AUTH_JWT_SECRET,
+    });
+    expect(await contextStatus(appWithAuth({}), token)).toBe(200);
   });
 });
 

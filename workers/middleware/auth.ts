@@ -3,11 +3,11 @@
  * checked against AUTH_JWKS_URL); a service presents SERVICE_API_TOKEN, compared in constant time.
  */
 import { createMiddleware } from 'hono/factory';
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { userIdSchema } from '../../shared/schemas.ts';
 import type { AppEnv, Principal } from '../app-env.ts';
 import type { ApiConfig } from '../config.ts';
-import { forbidden, unauthorized } from '../errors.ts';
+import { forbidden, unauthorized, unavailable } from '../errors.ts';
 
 type Kind = Principal['kind'];
 
@@ -44,6 +44,8 @@ export async function verifyUserToken(token: string, auth: ApiConfig['auth']): P
     issuer: auth.issuer,
     audience: auth.audience,
     algorithms: auth.jwksUrl ? undefined : ['HS256'],
+    // A token without an expiry would be good forever once leaked.
+    requiredClaims: ['exp', 'sub'],
   };
   let subject: string | undefined;
   try {
@@ -52,12 +54,25 @@ export async function verifyUserToken(token: string, auth: ApiConfig['auth']): P
         ? await jwtVerify(token, key, options)
         : await jwtVerify(token, key, options);
     subject = payload.sub;
-  } catch {
-    throw unauthorized('the bearer token is invalid or expired');
+  } catch (error) {
+    throw isKeySetUnreachable(error)
+      ? unavailable('the identity provider cannot be reached to check the token; please retry')
+      : unauthorized('the bearer token is invalid or expired');
   }
   const parsed = userIdSchema.safeParse(subject);
   if (!parsed.success) throw unauthorized('the bearer token has no user id (sub) that is a UUID');
   return parsed.data;
+}
+
+/**
+ * The JWKS could not be fetched (timeout, network, an error status, a broken document): that says
+ * nothing about the token, so the caller must not be told to sign in again. jose reports those
+ * as a timeout, an invalid key set, a plain JOSEError (its generic code) or no JOSEError at all;
+ * every verdict on the token itself is one of its specific errors.
+ */
+function isKeySetUnreachable(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  return !(error instanceof errors.JOSEError) || error.code === errors.JOSEError.code;
 }
 
 /** Accepts the listed kinds of caller and stores the principal for the handler. */

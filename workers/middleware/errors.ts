@@ -22,7 +22,8 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     return c.json(errorBody(error.code, error.message), error.status);
   }
   if (error instanceof HTTPException && error.status < 500) {
-    const status = error.status as ContentfulStatusCode;
+    // The contract has no 415: a body that is not JSON is bad input like any other.
+    const status = (error.status === 415 ? 400 : error.status) as ContentfulStatusCode;
     // Hono's own exceptions (malformed JSON, for one) carry safe, client-facing messages.
     const message = error.message || 'the request could not be processed';
     return c.json(errorBody(codeForStatus[status] ?? 'bad_request', message), status);
@@ -30,8 +31,8 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   c.var.services?.logger.error('unhandled_error', {
     request_id: c.var.requestId,
     path: c.req.routePath,
+    // Only the class: a message can quote SQL, values or a provider's answer.
     error: error instanceof Error ? error.name : 'unknown',
-    message: error instanceof Error ? error.message : String(error),
   });
   return c.json(errorBody('internal', 'something went wrong; please try again'), 500);
 };

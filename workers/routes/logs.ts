@@ -20,7 +20,7 @@ import {
 import { deliverLogs, LogDeliveryError } from '../logs/deliver.ts';
 import { requireAuth } from '../middleware/auth.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
-import type { CoachingRepository, Logger } from '../ports.ts';
+import type { CoachingRepository } from '../ports.ts';
 import { createRouter } from '../router.ts';
 
 const jsonBody = { content: { 'application/json': { schema: ingestLogsRequestSchema } } };
@@ -82,15 +82,11 @@ const deliverRoute = createRoute({
 async function assertUsersExist(
   entries: IngestLogsRequest['entries'],
   repository: CoachingRepository,
-  logger: Logger,
 ): Promise<void> {
-  let existing: Set<string>;
-  try {
-    existing = await repository.findExistingUserIds([...new Set(entries.map((e) => e.user_id))]);
-  } catch (error) {
-    logger.error('user_lookup_failed', { error: error instanceof Error ? error.name : 'unknown' });
-    throw unavailable('the database is unavailable; please retry');
-  }
+  // A database outage surfaces as the guarded repository's 503.
+  const existing = await repository.findExistingUserIds([
+    ...new Set(entries.map((e) => e.user_id)),
+  ]);
   const unknown = entries.flatMap((entry, index) =>
     existing.has(entry.user_id) ? [] : [`entries.${index}.user_id: no user has this id`],
   );
@@ -122,7 +118,7 @@ export const logRoutes = router
   .openapi(ingestRoute, async (c) => {
     const { entries } = c.req.valid('json');
     const { repository, queue, logger } = c.var.services;
-    await assertUsersExist(entries, repository, logger);
+    await assertUsersExist(entries, repository);
     try {
       await queue.publish(entries);
     } catch (error) {

@@ -7,7 +7,11 @@ import { requireAuth } from '../middleware/auth.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
 import { createRouter } from '../router.ts';
 
-/** Workers Rate Limiting counts per minute too, so a refused caller may retry after one period. */
+/**
+ * Session tokens are limited per user and minute. On Workers the `SESSION_RATE_LIMITER` binding
+ * counts instead (its limit and 60 s period live in wrangler.toml, not SESSION_RATE_LIMIT_PER_MINUTE),
+ * so a refused caller may retry after one period either way.
+ */
 export const SESSION_RATE_LIMIT_PERIOD_SECONDS = 60;
 
 const createSession = createRoute({

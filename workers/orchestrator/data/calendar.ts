@@ -25,6 +25,9 @@ export function daysBetween(from: string, to: string): number {
  */
 export function startOfLocalDate(date: string, now: Date, timeZone: string): Date {
   const today = localDay(now, timeZone);
-  const startOfToday = now.getTime() + today.secondsLeft * 1000 - DAY_MS;
+  // secondsLeft counts whole seconds, so the count must start from a whole second too, or the
+  // day would begin at 00:00:00 plus now's milliseconds.
+  const wholeSecond = Math.floor(now.getTime() / 1000) * 1000;
+  const startOfToday = wholeSecond + today.secondsLeft * 1000 - DAY_MS;
   return new Date(startOfToday + daysBetween(today.date, date) * DAY_MS);
 }

@@ -12,7 +12,7 @@ import { ConfigError, type EnvSource, parseConfig } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { type App, createApp } from './app.ts';
 import type { Services } from './app-env.ts';
-import { loadApiConfig } from './config.ts';
+import { type ApiConfig, loadApiConfig } from './config.ts';
 import { openNodeDatabase } from './db/open-node.ts';
 import { createJsonLogger } from './logger.ts';
 import type { Logger } from './ports.ts';
@@ -23,6 +23,27 @@ const serverEnvSchema = z.object({
   /** Loopback by default: the dev secrets must not be reachable from the network. */
   HOST: z.string().default('127.0.0.1'),
 });
+
+/** The API's configuration and the server's own, with every problem of both in one error. */
+function loadServerConfig(env: EnvSource): {
+  config: ApiConfig;
+  server: z.infer<typeof serverEnvSchema>;
+} {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const config = attempt(() => loadApiConfig(env));
+  const server = attempt(() => parseConfig('Edge API server', serverEnvSchema, env));
+  if (!config || !server) throw new ConfigError('Edge API', problems);
+  return { config, server };
+}
 
 export interface ApiServerOptions {
   logger?: Logger;
@@ -45,8 +66,7 @@ export async function startApiServer(
   options: ApiServerOptions = {},
 ): Promise<ApiServer> {
   const logger = options.logger ?? createJsonLogger('edge-api');
-  const config = loadApiConfig(env);
-  const server = parseConfig('Edge API server', serverEnvSchema, env);
+  const { config, server } = loadServerConfig(env);
 
   const database = await openNodeDatabase(config.database, { logger });
   try {

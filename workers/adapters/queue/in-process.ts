@@ -1,7 +1,9 @@
 /**
  * The embedded default log queue: delivery runs in this process, in the background, through the
  * same delivery function QStash's callback uses, with retries and exponential backoff so a
- * database blip is ridden out just as QStash would.
+ * database blip is ridden out. Unlike QStash it keeps nothing across a restart and retries a
+ * published batch as a whole for a bounded number of attempts: it is for development, where the
+ * agent's spool resends whatever a restart dropped.
  */
 import type { LogEntry } from '../../../shared/schemas.ts';
 import type { DeliverLogs } from '../../logs/deliver.ts';

@@ -14,3 +14,11 @@ export interface Logger {
   warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
 }
+
+/**
+ * What of an error may be logged: its class. Messages can quote SQL, values, a provider's
+ * answer or what the user said, so they never reach a log line.
+ */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}

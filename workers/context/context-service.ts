@@ -3,6 +3,8 @@
  * user's local day it was built for: the TTL is capped at the user's midnight and the date is
  * checked again on read, so "today's workout" is never yesterday's.
  */
+
+import { errorName } from '../../shared/runtime.ts';
 import { type CoachingContext, coachingContextSchema } from '../../shared/schemas.ts';
 import type { Services } from '../app-env.ts';
 import { unavailable } from '../errors.ts';
@@ -80,5 +82,3 @@ function safeJsonParse(raw: string): unknown {
     return undefined;
   }
 }
-
-const errorName = (error: unknown) => (error instanceof Error ? error.name : 'unknown');

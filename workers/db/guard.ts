@@ -4,6 +4,8 @@
  * database errors itself. Stored data that fails its schema is a bug, not an outage, so it passes
  * through unchanged and stays a 500.
  */
+
+import { errorName } from '../../shared/runtime.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import type { CoachingRepository, Logger } from '../ports.ts';
 import { StoredDataError } from './repository.ts';
@@ -22,7 +24,7 @@ export function guardRepository(
         // A driver's message can quote SQL or values, so only the error's class is logged.
         logger.error('database_unavailable', {
           operation,
-          error: error instanceof Error ? error.name : 'unknown',
+          error: errorName(error),
         });
         throw unavailable('the database is unavailable; please retry shortly');
       }

@@ -2,6 +2,8 @@
  * The one delivery function for logged sets: QStash's callback route and the in-process queue
  * both call it, so a set is written the same way whichever queue carried it.
  */
+
+import { errorName } from '../../shared/runtime.ts';
 import type { LogEntry } from '../../shared/schemas.ts';
 import type { CoachingRepository, Logger } from '../ports.ts';
 
@@ -32,7 +34,7 @@ export async function deliverLogs(
   } catch (error) {
     logger.error('log_delivery_failed', {
       entries: entries.length,
-      error: error instanceof Error ? error.name : 'unknown',
+      error: errorName(error),
     });
     throw new LogDeliveryError({ cause: error });
   }

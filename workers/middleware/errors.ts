@@ -2,6 +2,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorName } from '../../shared/runtime.ts';
 import type { ErrorCode } from '../../shared/schemas.ts';
 import type { AppEnv } from '../app-env.ts';
 import { ApiError, errorBody } from '../errors.ts';
@@ -32,7 +33,7 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     request_id: c.var.requestId,
     path: c.req.routePath,
     // Only the class: a message can quote SQL, values or a provider's answer.
-    error: error instanceof Error ? error.name : 'unknown',
+    error: errorName(error),
   });
   return c.json(errorBody('internal', 'something went wrong; please try again'), 500);
 };

@@ -20,6 +20,7 @@ import {
 } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
+import { errorName } from '../../shared/runtime.ts';
 import type { Logger } from '../ports.ts';
 import { type Budget, callWithinBudget } from './budget.ts';
 import { SpecialistUnavailableError } from './errors.ts';
@@ -130,7 +131,7 @@ async function runTool(request: ToolRequest, input: ConversationInput): Promise<
     input.logger.error('specialist_tool_failed', {
       user_id: input.toolContext.userId,
       tool: tool.name,
-      error: error instanceof Error ? error.name : 'unknown',
+      error: errorName(error),
     });
     return 'Error: that data cannot be read right now. Answer without it and say so.';
   }

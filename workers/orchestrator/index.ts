@@ -5,6 +5,7 @@
  * variables to set.
  */
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { errorName } from '../../shared/runtime.ts';
 import { SPECIALISTS, type Specialist } from '../../shared/schemas.ts';
 import type { ApiConfig } from '../config.ts';
 import type { Clock, CoachingRepository, Logger, Orchestrator } from '../ports.ts';
@@ -40,10 +41,6 @@ function asFailure(error: unknown, budget: Budget): SpecialistUnavailableError |
     return error;
   if (budget.signal.aborted) return budget.stopped(error);
   return new SpecialistUnavailableError('internal', { cause: error });
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'unknown';
 }
 
 export function createOrchestrator(options: OrchestratorOptions): Orchestrator | null {

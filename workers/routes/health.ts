@@ -1,5 +1,6 @@
 /** Liveness of the API's dependencies, for load balancers, uptime checks and the ops team. */
 import { createRoute } from '@hono/zod-openapi';
+import { errorName } from '../../shared/runtime.ts';
 import { type Health, healthSchema } from '../../shared/schemas.ts';
 import type { Logger } from '../ports.ts';
 import { createRouter } from '../router.ts';
@@ -25,7 +26,7 @@ async function check(
   } catch (error) {
     logger.warn('health_check_down', {
       check: name,
-      reason: error instanceof Error ? error.name : 'unknown',
+      reason: errorName(error),
     });
   } finally {
     clearTimeout(timer);

@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { UnofficialStatusCode } from 'hono/utils/http-status';
+import { errorName } from '../../shared/runtime.ts';
 import {
   type IngestLogsRequest,
   ingestLogsRequestSchema,
@@ -125,7 +126,7 @@ export const logRoutes = router
       logger.error('log_publish_failed', {
         request_id: c.var.requestId,
         entries: entries.length,
-        error: error instanceof Error ? error.name : 'unknown',
+        error: errorName(error),
       });
       throw unavailable('the log queue is unavailable; please retry');
     }

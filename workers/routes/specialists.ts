@@ -1,6 +1,7 @@
 /** `POST /v1/specialists/query`: a question answered by one of the orchestrator's specialists. */
 import { createRoute } from '@hono/zod-openapi';
 import { PROVIDER_KEY_VARIABLES } from '../../shared/llm-providers.ts';
+import { errorName } from '../../shared/runtime.ts';
 import {
   specialistQueryRequestSchema,
   specialistQueryResponseSchema,
@@ -70,7 +71,7 @@ export const specialistRoutes = createRouter().openapi(querySpecialist, async (c
       logger.error('specialist_error', {
         request_id: c.var.requestId,
         user_id,
-        error: error instanceof Error ? error.name : 'unknown',
+        error: errorName(error),
       });
     }
     throw new ApiError(503, 'specialist_unavailable', SPECIALIST_UNAVAILABLE_MESSAGE);

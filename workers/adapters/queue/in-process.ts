@@ -5,6 +5,8 @@
  * published batch as a whole for a bounded number of attempts: it is for development, where the
  * agent's spool resends whatever a restart dropped.
  */
+
+import { errorName } from '../../../shared/runtime.ts';
 import type { LogEntry } from '../../../shared/schemas.ts';
 import type { DeliverLogs } from '../../logs/deliver.ts';
 import type { Logger, LogQueue } from '../../ports.ts';
@@ -62,7 +64,7 @@ export function createInProcessLogQueue(options: InProcessLogQueueOptions): LogQ
           entries: entries.length,
           attempt,
           max_attempts: maxAttempts,
-          error: error instanceof Error ? error.name : 'unknown',
+          error: errorName(error),
         };
         if (attempt >= maxAttempts) {
           logger.error('log_queue_gave_up', fields);

@@ -9,15 +9,19 @@
  * rule is simply: never forget a set before the API has it.
  *
  * On disk, one directory per open spool (one per job process):
- *   owner.json        who owns it (pid, host), so another process can adopt it after a crash
+ *   owner.json        who owns it (pid, host, boot id, process start time), so another process
+ *                     can adopt it once the owner is gone
  *   spool.jsonl       every appended set, one LogEntry per line
  *   acked.jsonl       log_ids the API accepted (losing a line only causes a harmless resend)
  * and, shared by all spools, `dead-letter.jsonl`: sets the API refused with a 4xx. Such a set can
  * never be accepted (e.g. its user was deleted), so it is moved aside and logged rather than
  * blocking the spool forever; an operator can inspect or replay the file.
  *
- * At open, a spool adopts the directories of owners that are gone (dead pid on this host, or a
- * different host, i.e. an earlier container) and resends their unacknowledged sets.
+ * At open, a spool adopts the directories of owners that are gone and resends their
+ * unacknowledged sets. An owner is gone when it ran on another host or an earlier boot, or when
+ * its pid is dead or now belongs to a process that started at another time (pids repeat across
+ * restarts, and on Fly the hostname survives them). Directory entries are fsync'd, so a spool
+ * file that was synced cannot vanish with a crash.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -32,6 +36,7 @@ import {
 } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ApiRequestError } from '../shared/api-client.ts';
 import type { Logger } from '../shared/runtime.ts';
 import { LOG_LIMITS, type LogEntry, logEntrySchema } from '../shared/schemas.ts';
@@ -96,6 +101,54 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+const ownerSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  /** Absent where the platform has no boot id, and in spools written before it was recorded. */
+  boot: z.string().optional(),
+  started: z.string().optional(),
+});
+type Owner = z.infer<typeof ownerSchema>;
+
+async function readBootId(): Promise<string | undefined> {
+  const text = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => undefined);
+  return text?.trim() || undefined;
+}
+
+/** The kernel's start time of a process (field 22 of /proc/<pid>/stat), where there is one. */
+async function readStartTime(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // Field 2, the command name, may hold spaces and parentheses; the fields after it do not.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+async function currentOwner(): Promise<Owner> {
+  const [boot, started] = await Promise.all([readBootId(), readStartTime(process.pid)]);
+  return {
+    pid: process.pid,
+    host: hostname(),
+    ...(boot ? { boot } : {}),
+    ...(started ? { started } : {}),
+  };
+}
+
+/** Makes created, renamed and removed entries of a directory durable. */
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } catch (error) {
+    // Some platforms cannot sync a directory at all; there is nothing more to do on them.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'ENOTSUP') {
+      throw error;
+    }
+  } finally {
+    await dir.close();
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -157,11 +210,30 @@ async function readUnacknowledged(
   return { entries: [...unique.values()], acked: acked.size, skipped };
 }
 
+/**
+ * Opens one spool on first use and hands the same one to every later caller. A failed open is
+ * forgotten, so the next caller tries again (a full disk may have been cleared since).
+ */
+export function sharedLogSpool(options: LogSpoolOptions): () => Promise<LogSpool> {
+  let opening: Promise<LogSpool> | undefined;
+  return () => {
+    opening ??= LogSpool.open(options).catch((error: unknown) => {
+      opening = undefined;
+      throw error;
+    });
+    return opening;
+  };
+}
+
 export class LogSpool {
   readonly dir: string;
   private readonly root: string;
   private readonly options: Required<Omit<LogSpoolOptions, 'dir'>>;
   private spoolFile!: FileHandle;
+  /** Bytes of whole lines in the spool file; a failed append is cut back to this. */
+  private spoolBytes = 0;
+  /** A failed append could not be cut back: the next one starts on a line of its own. */
+  private tornTail = false;
   private ackedFile!: FileHandle;
   /** Appended but not yet accepted by the API, oldest first. */
   private readonly pending = new Map<string, LogEntry>();
@@ -170,7 +242,10 @@ export class LogSpool {
   private compactRequested = false;
   private ackedSinceCompaction = 0;
   private readonly stop = new AbortController();
+  /** Set while the sender waits for work. */
   private wake: (() => void) | null = null;
+  /** Aborted by drain() to cut a backoff sleep short. */
+  private retryNow = new AbortController();
   private sender: Promise<void> | null = null;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
@@ -189,16 +264,16 @@ export class LogSpool {
     const id = `${process.pid}-${randomUUID().slice(0, 8)}`;
     const creating = join(root, `${CREATING_PREFIX}${id}`);
     await mkdir(creating);
-    await writeFile(
-      join(creating, OWNER_FILE),
-      JSON.stringify({ pid: process.pid, host: hostname() }),
-    );
+    await writeFile(join(creating, OWNER_FILE), JSON.stringify(await currentOwner()), {
+      flush: true,
+    });
+    const spool = new LogSpool(root, join(root, id), options);
+    spool.spoolFile = await open(join(creating, SPOOL_FILE), 'a');
+    spool.ackedFile = await open(join(creating, ACKED_FILE), 'a');
+    await syncDirectory(creating);
     // Only a directory with its owner recorded becomes visible to other processes' adoption.
-    const dir = join(root, id);
-    await rename(creating, dir);
-    const spool = new LogSpool(root, dir, options);
-    spool.spoolFile = await open(join(dir, SPOOL_FILE), 'a');
-    spool.ackedFile = await open(join(dir, ACKED_FILE), 'a');
+    await rename(creating, spool.dir);
+    await syncDirectory(root);
     await spool.adoptOrphans();
     spool.sender = spool.runSender();
     return spool;
@@ -223,6 +298,7 @@ export class LogSpool {
   async drain(timeoutMs: number): Promise<DrainResult> {
     if (this.pending.size > 0) {
       this.wake?.();
+      this.retryNow.abort();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, timeoutMs);
         function done() {
@@ -281,15 +357,34 @@ export class LogSpool {
       }
       const batch = this.writes;
       this.writes = [];
+      const entries = batch.flatMap((w) => w.entries);
+      const lines = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+      const text = this.tornTail ? `\n${lines}` : lines;
       try {
-        const entries = batch.flatMap((w) => w.entries);
-        await this.spoolFile.appendFile(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+        await this.spoolFile.appendFile(text);
         await this.spoolFile.datasync();
-        for (const entry of entries) this.pending.set(entry.log_id, entry);
-        for (const w of batch) w.resolve();
       } catch (error) {
+        await this.cutBackFailedAppend();
         for (const w of batch) w.reject(error);
+        continue;
       }
+      this.spoolBytes += Buffer.byteLength(text);
+      this.tornTail = false;
+      for (const entry of entries) this.pending.set(entry.log_id, entry);
+      for (const w of batch) w.resolve();
+    }
+  }
+
+  /**
+   * A write that failed part way (ENOSPC, EIO) may have left part of a line, which the next set
+   * would be glued to. Cut the file back to its last whole line, or, if even that fails, make
+   * the next set start a line of its own so that only the fragment is unreadable.
+   */
+  private async cutBackFailedAppend(): Promise<void> {
+    try {
+      await this.spoolFile.truncate(this.spoolBytes);
+    } catch {
+      this.tornTail = true;
     }
   }
 
@@ -324,14 +419,20 @@ export class LogSpool {
           status: error instanceof ApiRequestError ? error.status : undefined,
           code: error instanceof ApiRequestError ? error.code : 'unexpected',
         });
-        await abortableSleep(delay * (0.5 + Math.random() / 2), this.stop.signal);
+        await abortableSleep(
+          delay * (0.5 + Math.random() / 2),
+          AbortSignal.any([this.stop.signal, this.retryNow.signal]),
+        );
+        if (this.retryNow.signal.aborted) this.retryNow = new AbortController();
       }
     }
   }
 
   /**
-   * Sends a batch. A permanent refusal of a batch is narrowed down by halves, so only the sets
-   * the API refuses on their own are dead-lettered and the rest are delivered.
+   * Sends a batch. Only the API's own refusal of the content (see ApiRequestError.refusesContent)
+   * is permanent; anything else, including an answer that is not the API's, is retried. A
+   * permanent refusal of a batch is narrowed down by halves, so only the sets the API refuses on
+   * their own are dead-lettered and the rest are delivered.
    */
   private async deliver(batch: readonly LogEntry[]): Promise<void> {
     const signal = AbortSignal.any([
@@ -341,7 +442,7 @@ export class LogSpool {
     try {
       await untilAborted(this.options.send(batch, signal), signal);
     } catch (error) {
-      if (!(error instanceof ApiRequestError) || error.retryable) throw error;
+      if (!(error instanceof ApiRequestError) || !error.refusesContent) throw error;
       if (batch.length === 1) {
         await this.deadLetter(batch, error);
         return;
@@ -381,6 +482,7 @@ export class LogSpool {
     } finally {
       await file.close();
     }
+    await syncDirectory(this.root);
     for (const entry of batch) this.pending.delete(entry.log_id);
     this.options.logger.error('log_spool_dead_lettered', {
       entries: batch.length,
@@ -400,16 +502,31 @@ export class LogSpool {
 
   /**
    * Rewrites the spool with only the unacknowledged sets, then empties the ack file. Runs inside
-   * the writer loop so no append can land in the file being replaced. A crash between the steps
+   * the writer loop so no append can land in the file being replaced. The new file's handle is
+   * open before it replaces the old file, and the old handle is given up only after that
+   * succeeded, so a failed compaction leaves the spool as it was. A crash between the steps
    * leaves ack ids that match nothing (harmless) or sets already accepted (resent, idempotent).
    */
   private async compact(): Promise<void> {
     const keep = [...this.pending.values()].map((e) => `${JSON.stringify(e)}\n`).join('');
     const tmp = join(this.dir, `${SPOOL_FILE}.tmp`);
-    await writeFile(tmp, keep, { flush: true });
-    await this.spoolFile.close();
-    await rename(tmp, join(this.dir, SPOOL_FILE));
-    this.spoolFile = await open(join(this.dir, SPOOL_FILE), 'a');
+    await rm(tmp, { force: true });
+    const next = await open(tmp, 'ax');
+    try {
+      await next.appendFile(keep);
+      await next.datasync();
+      await rename(tmp, join(this.dir, SPOOL_FILE));
+    } catch (error) {
+      await next.close();
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    const previous = this.spoolFile;
+    this.spoolFile = next;
+    this.spoolBytes = Buffer.byteLength(keep);
+    this.tornTail = false;
+    await previous.close().catch(() => undefined);
+    await syncDirectory(this.dir);
     await this.ackedFile.truncate(0);
   }
 
@@ -439,16 +556,20 @@ export class LogSpool {
   }
 
   private async isOrphan(path: string): Promise<boolean> {
+    let owner: Owner;
     try {
-      const owner = JSON.parse(await readFile(join(path, OWNER_FILE), 'utf8')) as {
-        pid?: unknown;
-        host?: unknown;
-      };
-      if (owner.host !== hostname()) return true;
-      return typeof owner.pid !== 'number' || !isAlive(owner.pid);
+      owner = ownerSchema.parse(JSON.parse(await readFile(join(path, OWNER_FILE), 'utf8')));
     } catch {
       // Not a spool directory (a stray file, or no readable owner): leave it alone.
       return false;
     }
+    const self = await currentOwner();
+    if (owner.host !== self.host) return true;
+    if (owner.boot !== undefined && self.boot !== undefined && owner.boot !== self.boot)
+      return true;
+    if (!isAlive(owner.pid)) return true;
+    if (owner.started === undefined) return false;
+    const started = await readStartTime(owner.pid);
+    return started !== undefined && started !== owner.started;
   }
 }

@@ -2,8 +2,10 @@
  * The agent server: `node agent/main.ts start` (production) or `node agent/main.ts dev`.
  *
  * The framework forks a process per job and imports this file there for its default export, so
- * the CLI only runs when this file is the program itself. Prewarm runs once per job process,
- * before a job arrives: it validates the configuration and builds the VAD and the API client.
+ * the CLI only runs when this file is the program itself. Prewarm runs in every job process
+ * before it takes a job (the production server keeps a few such processes warm from the start):
+ * it validates the configuration, builds the VAD and the API client, and opens the process's log
+ * spool, which resends the sets an earlier process left behind without waiting for a session.
  * The framework's worker serves the health check (`GET /` on AGENT_HEALTH_PORT: 200 once it is
  * registered with LiveKit, 503 otherwise).
  */
@@ -18,60 +20,97 @@ import {
 } from '@livekit/agents';
 import { createApiClient, type EdgeApi } from '../shared/api-client.ts';
 import { ConfigError } from '../shared/config.ts';
-import { DEV_DEFAULTS } from '../shared/dev-defaults.ts';
+import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { FULL_LOAD, jobCountLoad } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
 import { redactFrameworkLogs } from './log-redaction.ts';
+import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
-import { runCoachJob } from './session.ts';
+import { runCoachJob, SPOOL_DRAIN_TIMEOUT_MS } from './session.ts';
 
-interface ProcessData {
+/** Fly's kill_timeout (agent/fly.toml): SIGKILL follows SIGTERM after this long. */
+export const KILL_TIMEOUT_MS = 300_000;
+/**
+ * After the drain, each job process gets this long to acknowledge the shutdown and again to run
+ * its shutdown callbacks (the spool drain) once its session is closed.
+ */
+export const JOB_SHUTDOWN_TIMEOUT_MS = 60_000;
+/** Closing the session and flushing logs, which happen besides the two timeouts above. */
+const SHUTDOWN_MARGIN_MS = 10_000;
+/**
+ * How long SIGTERM lets running sessions end on their own (the framework's default is an hour).
+ * What is left of kill_timeout after it is enough to end the remaining jobs cleanly: session
+ * closed, spool drained, summary logged, instead of a SIGKILL in the middle of a session.
+ */
+export const DRAIN_TIMEOUT_MS =
+  KILL_TIMEOUT_MS - JOB_SHUTDOWN_TIMEOUT_MS - SPOOL_DRAIN_TIMEOUT_MS - SHUTDOWN_MARGIN_MS;
+
+interface ProcessDeps {
   config: VoiceAgentConfig;
   api: EdgeApi;
   vad: VAD;
+  openSpool: () => Promise<LogSpool>;
 }
 
-function prewarm(proc: JobProcess<Partial<ProcessData>>): void {
+/** Filled by prewarm, which the framework always runs before it hands the process a job. */
+interface ProcessData {
+  deps?: ProcessDeps;
+}
+
+function prewarm(proc: JobProcess<ProcessData>): void {
   const config = loadVoiceAgentConfig(process.env);
-  proc.userData.config = config;
-  proc.userData.api = createApiClient(config.api);
-  proc.userData.vad = new inference.VAD({ model: 'silero' });
+  const api = createApiClient(config.api);
+  const logger = createAgentLogger('log_spool');
+  const openSpool = sharedLogSpool({
+    dir: config.spoolDir,
+    send: (entries, signal) => api.ingestLogs(entries, signal),
+    logger,
+  });
+  // Not awaited: prewarm has a deadline, and a job that arrives first simply waits for the open.
+  openSpool().catch((error: unknown) => {
+    logger.error('log_spool_open_failed', {
+      code: error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined,
+    });
+  });
+  proc.userData.deps = { config, api, vad: new inference.VAD({ model: 'silero' }), openSpool };
 }
 
-export default defineAgent<Partial<ProcessData>>({
+export default defineAgent<ProcessData>({
   prewarm,
   entry: async (ctx) => {
     // First: the framework installs this job's logger just before calling entry, and the
     // session, plugins and tools created below take their logger when they are created.
     redactFrameworkLogs();
-    if (!ctx.proc.userData.config) prewarm(ctx.proc);
-    const { config, api, vad } = ctx.proc.userData as ProcessData;
+    const deps = ctx.proc.userData.deps;
+    if (!deps) throw new Error('the job process was not prewarmed');
     await runCoachJob(ctx, {
-      config,
-      api,
-      vad,
+      ...deps,
       createLogger: (base) => createAgentLogger('agent', base),
     });
   },
 });
 
-/** Only these dev defaults apply to the agent; provider keys must always be real. */
-const AGENT_DEV_DEFAULT_KEYS = [
-  'LIVEKIT_URL',
-  'LIVEKIT_API_KEY',
-  'LIVEKIT_API_SECRET',
-  'LIVEKIT_AGENT_NAME',
-  'API_BASE_URL',
-  'SERVICE_API_TOKEN',
-] as const;
+export function serverOptions(config: VoiceAgentConfig): ServerOptions {
+  return new ServerOptions({
+    agent: fileURLToPath(import.meta.url),
+    agentName: config.livekit.agentName,
+    wsURL: config.livekit.url,
+    apiKey: config.livekit.apiKey,
+    apiSecret: config.livekit.apiSecret,
+    port: config.healthPort,
+    // Full when every job slot is taken, not when the CPU is busy (see capacity.ts). LiveKit
+    // Cloud's hosted agents ignore both and use their own CPU measure.
+    loadFunc: jobCountLoad(config.maxConcurrentJobs),
+    loadThreshold: FULL_LOAD,
+    drainTimeout: DRAIN_TIMEOUT_MS,
+    shutdownProcessTimeout: JOB_SHUTDOWN_TIMEOUT_MS,
+  });
+}
 
 function main(): void {
-  if (process.argv[2] === 'dev') {
-    // Written into process.env so the forked job processes inherit them.
-    for (const key of AGENT_DEV_DEFAULT_KEYS) {
-      if (!process.env[key]?.trim()) process.env[key] = DEV_DEFAULTS[key];
-    }
-  }
+  // Written into process.env so the forked job processes inherit them. The dev defaults hold no
+  // provider key, so those must always be real.
+  if (process.argv[2] === 'dev') Object.assign(process.env, withDevDefaults(process.env));
   let config: VoiceAgentConfig;
   try {
     config = loadVoiceAgentConfig(process.env);
@@ -80,20 +119,7 @@ function main(): void {
     console.error(error.message);
     process.exit(1);
   }
-  cli.runApp(
-    new ServerOptions({
-      agent: fileURLToPath(import.meta.url),
-      agentName: config.livekit.agentName,
-      wsURL: config.livekit.url,
-      apiKey: config.livekit.apiKey,
-      apiSecret: config.livekit.apiSecret,
-      port: config.healthPort,
-      // Full when every job slot is taken, not when the CPU is busy (see capacity.ts). LiveKit
-      // Cloud's hosted agents ignore both and use their own CPU measure.
-      loadFunc: jobCountLoad(config.maxConcurrentJobs),
-      loadThreshold: FULL_LOAD,
-    }),
-  );
+  cli.runApp(serverOptions(config));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -14,7 +14,7 @@ import { FitnessVoiceAgent } from './coach.ts';
 import type { VoiceAgentConfig } from './config.ts';
 import { loadCoachingContext } from './context-loader.ts';
 import { readSessionMetadata } from './job-metadata.ts';
-import { LogSpool } from './log-spool.ts';
+import type { LogSpool } from './log-spool.ts';
 import { createLlm, createStt, createTts } from './providers.ts';
 import { SessionStats } from './session-stats.ts';
 
@@ -25,11 +25,19 @@ export interface CoachJobDeps {
   config: VoiceAgentConfig;
   api: EdgeApi;
   vad: VAD;
+  /**
+   * The process's log spool. It is opened when the process starts (prewarm), so sets left by an
+   * earlier process are resent even if no job ever comes; a failed open is retried here.
+   */
+  openSpool: () => Promise<LogSpool>;
   /** Makes a logger carrying the job's ids on every line. */
   createLogger: (base: Record<string, unknown>) => Logger;
 }
 
-export async function runCoachJob(ctx: JobContext, deps: CoachJobDeps): Promise<void> {
+export async function runCoachJob<ProcessData>(
+  ctx: JobContext<ProcessData>,
+  deps: CoachJobDeps,
+): Promise<void> {
   const jobLogger = deps.createLogger({ job_id: ctx.job.id });
   const metadata = readSessionMetadata(ctx.job.metadata, ctx.job.room?.metadata);
   if (!metadata.success) {
@@ -58,11 +66,15 @@ export async function runCoachJob(ctx: JobContext, deps: CoachJobDeps): Promise<
     return;
   }
 
-  const spool = await LogSpool.open({
-    dir: deps.config.spoolDir,
-    send: (entries, signal) => deps.api.ingestLogs(entries, signal),
-    logger,
-  });
+  let spool: LogSpool;
+  try {
+    spool = await deps.openSpool();
+  } catch (error) {
+    // Without the spool a confirmed set could be lost, so no session rather than a careless one.
+    logger.error('session_rejected', { reason: 'spool_unavailable', code: errorCode(error) });
+    ctx.shutdown('log spool unavailable');
+    return;
+  }
   const agent = new FitnessVoiceAgent({
     agentType,
     context,
@@ -85,8 +97,9 @@ export async function runCoachJob(ctx: JobContext, deps: CoachJobDeps): Promise<
   let finished: Promise<void> | undefined;
   const finish = () => {
     finished ??= (async () => {
+      // The framework has closed the session by now (it closes a started session before it runs
+      // the shutdown callbacks), so every set the coach confirmed is in the spool.
       const drained = await spool.drain(SPOOL_DRAIN_TIMEOUT_MS);
-      await session.close().catch(() => undefined);
       await spool.close();
       logger.info('session_summary', { ...stats.summary(), sets_left_in_spool: drained.remaining });
     })();
@@ -100,6 +113,13 @@ export async function runCoachJob(ctx: JobContext, deps: CoachJobDeps): Promise<
 
   await ctx.connect();
   await session.start({ agent, room: ctx.room });
+  // Room names are random ids the API makes (workers/livekit/session-token.ts), not personal.
   logger.info('session_started', { room: ctx.room.name });
   session.say(agent.greeting);
+}
+
+/** The system error code (`EACCES`, `ENOSPC`, ...) of a failure, never its message. */
+function errorCode(error: unknown): string {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' ? code : 'unexpected';
 }

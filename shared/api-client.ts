@@ -2,14 +2,18 @@
  * The edge API as the voice agent (or any other service) calls it: a typed `hc<App>` client with
  * service auth. Every answer is parsed with the shared zod schema before it is used, and every
  * failure becomes an ApiRequestError that says whether trying again can help.
+ *
+ * Only an answer in the API's own error format (`{"error":{"code","message"}}`) counts as the
+ * API's verdict. Anything else (an HTML page from a proxy, a body that does not parse) may have
+ * come from something in between, so it is treated as a transient failure.
  */
 import { hc } from 'hono/client';
 import type { App } from '../workers/app.ts';
 import {
   type CoachingContext,
   coachingContextSchema,
+  ERROR_CODES,
   errorBodySchema,
-  ingestLogsResponseSchema,
   type LogEntry,
   type SpecialistQueryRequest,
   type SpecialistQueryResponse,
@@ -19,23 +23,37 @@ import {
 export class ApiRequestError extends Error {
   /** The HTTP status, or undefined when no answer arrived (network error, timeout). */
   readonly status: number | undefined;
-  /** The API's error code (`bad_request`, ...) or `network` / `bad_response`. */
+  /**
+   * The API's error code (`bad_request`, ...), or one of this client's own: `network`,
+   * `timeout`, `http_error` (an error answer not in the API's format), `bad_response`.
+   */
   readonly code: string;
+  /** Whether the answer was the API's own error body, i.e. the API itself said no. */
+  readonly fromApi: boolean;
 
   constructor(status: number | undefined, code: string, message: string) {
     super(message);
     this.name = 'ApiRequestError';
     this.status = status;
     this.code = code;
+    this.fromApi = status !== undefined && (ERROR_CODES as readonly string[]).includes(code);
   }
 
   /**
-   * Whether the same request may succeed later. A 4xx is permanent except 401/403 (credentials
-   * are a deployment problem, fixed without touching the request), 408 and 429.
+   * Whether the same request may succeed later. Only the API's own 4xx is final, except 401/403
+   * (credentials are a deployment problem, fixed without touching the request), 408 and 429.
    */
   get retryable(): boolean {
-    if (this.status === undefined || this.status >= 500) return true;
+    if (!this.fromApi || this.status === undefined || this.status >= 500) return true;
     return [401, 403, 408, 429].includes(this.status);
+  }
+
+  /**
+   * Whether the API refused the content of the request (400, 413, 422 in its own error format):
+   * the same request can never succeed, though a part of it might.
+   */
+  get refusesContent(): boolean {
+    return this.fromApi && [400, 413, 422].includes(this.status ?? 0);
   }
 }
 
@@ -49,8 +67,11 @@ export interface ApiClientOptions {
 export interface EdgeApi {
   /** The user's coaching context, or null when the user has no profile (404). */
   getContext(userId: string, signal?: AbortSignal): Promise<CoachingContext | null>;
-  /** Hands a batch (1 to 100 sets) to the API; resolves with how many it accepted. */
-  ingestLogs(entries: readonly LogEntry[], signal?: AbortSignal): Promise<number>;
+  /**
+   * Hands a batch (1 to 100 sets) to the API; resolves once the API answered 2xx. The body of
+   * that answer is not needed: the sets are stored, whatever it says.
+   */
+  ingestLogs(entries: readonly LogEntry[], signal?: AbortSignal): Promise<void>;
   askSpecialist(
     request: SpecialistQueryRequest,
     signal?: AbortSignal,
@@ -114,7 +135,8 @@ export function createApiClient(options: ApiClientOptions): EdgeApi {
         client.v1.logs.$post({ json: { entries: [...entries] } }, init(signal)),
       );
       if (!response.ok) throw await failure(response);
-      return (await parse(response, ingestLogsResponseSchema)).accepted;
+      // Read (and so release) the body without judging it: a 2xx means the sets are stored.
+      await response.arrayBuffer().catch(() => undefined);
     },
 
     async askSpecialist(request, signal) {

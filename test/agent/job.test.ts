@@ -3,6 +3,9 @@
  * summary. The job runs against the real edge API; the JobContext is a minimal stand-in for the
  * parts of the framework's context the job reads before it would connect to a room.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { JobContext } from '@livekit/agents';
 import { inference, initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,7 @@ import {
   loadVoiceAgentConfig,
   type VoiceAgentConfig,
 } from '../../agent/config.ts';
+import { sharedLogSpool } from '../../agent/log-spool.ts';
 import { runCoachJob } from '../../agent/session.ts';
 import { SessionStats } from '../../agent/session-stats.ts';
 import { createApiClient } from '../../shared/api-client.ts';
@@ -20,12 +24,15 @@ import { type EdgeApiServer, startEdgeApi } from './edge-api.ts';
 import { type LogLine, recordingLogger } from './fixtures.ts';
 
 let edge: EdgeApiServer;
+let spoolRoot: string;
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'silent' });
   edge = await startEdgeApi();
+  spoolRoot = await mkdtemp(join(tmpdir(), 'job-spool-'));
 });
 afterAll(async () => {
   await edge?.close();
+  if (spoolRoot) await rm(spoolRoot, { recursive: true, force: true });
 });
 
 const voiceEnv = (extra: Record<string, string> = {}) =>
@@ -106,13 +113,23 @@ function fakeJob(metadata: string, roomMetadata = ''): FakeJob {
   return { ctx, shutdownReasons, connected: () => connected };
 }
 
-async function runJob(job: FakeJob, baseUrl = edge.baseUrl): Promise<LogLine[]> {
+async function runJob(
+  job: FakeJob,
+  baseUrl = edge.baseUrl,
+  spoolDir = join(spoolRoot, crypto.randomUUID()),
+): Promise<LogLine[]> {
   const logger = recordingLogger();
   const config: VoiceAgentConfig = loadVoiceAgentConfig(voiceEnv({ API_BASE_URL: baseUrl }));
+  const api = createApiClient(config.api);
   await runCoachJob(job.ctx, {
     config,
-    api: createApiClient(config.api),
+    api,
     vad: new inference.VAD({ model: 'silero' }),
+    openSpool: sharedLogSpool({
+      dir: spoolDir,
+      send: (entries, signal) => api.ingestLogs(entries, signal),
+      logger,
+    }),
     createLogger: (base) => ({
       info: (event, fields) => logger.info(event, { ...base, ...fields }),
       warn: (event, fields) => logger.warn(event, { ...base, ...fields }),
@@ -163,6 +180,22 @@ describe('the coaching job', () => {
     expect(lines[0]).toMatchObject({
       event: 'session_rejected',
       fields: { reason: 'context_unavailable', code: 'network' },
+    });
+  });
+
+  it('ends cleanly with a logged reason when the log spool cannot be opened', async () => {
+    const { DEMO_USER_ID } = await import('../../drizzle/seed-data.ts');
+    // A spool directory below a regular file: opening it fails with ENOTDIR.
+    const file = join(spoolRoot, 'not-a-directory');
+    await writeFile(file, '');
+    const job = fakeJob(metadata(DEMO_USER_ID));
+    const lines = await runJob(job, edge.baseUrl, join(file, 'spool'));
+    expect(job.shutdownReasons).toEqual(['log spool unavailable']);
+    expect(job.connected()).toBe(false);
+    expect(lines.at(-1)).toMatchObject({
+      level: 'error',
+      event: 'session_rejected',
+      fields: { reason: 'spool_unavailable', code: 'ENOTDIR', job_id: 'AJ_test' },
     });
   });
 

@@ -2,9 +2,13 @@
  * A separate agent-like process for the spool crash test (run directly by Node 24):
  *   node spool-child.ts burst   <dir> <apiBaseUrl> <token> <userId> <idPrefix> <count>
  *   node spool-child.ts recover <dir> <apiBaseUrl> <token>
+ *   node spool-child.ts partial <dir> <apiBaseUrl> <token> <userId> <idPrefix>
  * `burst` appends sets as fast as it can, several at a time, and prints `confirmed <log_id>` for
  * each append that resolved; the test kills it with SIGKILL in the middle. `recover` opens a new
  * spool in the same directory (adopting the dead one), drains it and prints `remaining <n>`.
+ * `partial` runs under a small file size limit: it appends one set, then a burst too big for
+ * the limit, then one more set, prints `confirmed <log_id>` or `refused <log_id>` for each and
+ * exits without closing the spool.
  */
 import { LogSpool } from '../../agent/log-spool.ts';
 import { createApiClient } from '../../shared/api-client.ts';
@@ -13,6 +17,14 @@ import { silentLogger } from '../../workers/logger.ts';
 const [mode, dir, baseUrl, token, userId, idPrefix, count] = process.argv.slice(2);
 if (!dir || !baseUrl || !token) throw new Error('usage: see the header of this file');
 const api = createApiClient({ baseUrl, serviceToken: token });
+const newEntry = (log_id: string) => ({
+  log_id,
+  user_id: userId as string,
+  exercise: 'crash test squat',
+  reps: 5,
+  weight_kg: 100,
+  logged_at: new Date().toISOString(),
+});
 const spool = await LogSpool.open({
   dir,
   send: (entries, signal) => api.ingestLogs(entries, signal),
@@ -27,14 +39,7 @@ if (mode === 'burst') {
     await Promise.all(
       Array.from({ length: Math.min(parallel, total - start) }, async (_, k) => {
         const log_id = `${idPrefix}${String(start + k).padStart(12, '0')}`;
-        await spool.append({
-          log_id,
-          user_id: userId as string,
-          exercise: 'crash test squat',
-          reps: 5,
-          weight_kg: 100,
-          logged_at: new Date().toISOString(),
-        });
+        await spool.append(newEntry(log_id));
         process.stdout.write(`confirmed ${log_id}\n`);
       }),
     );
@@ -42,6 +47,19 @@ if (mode === 'burst') {
   process.stdout.write('burst done\n');
   // Stay alive (sending) until killed.
   setInterval(() => {}, 1000);
+} else if (mode === 'partial') {
+  const appendOne = async (n: number) => {
+    const log_id = `${idPrefix}${String(n).padStart(12, '0')}`;
+    const outcome = await spool.append(newEntry(log_id)).then(
+      () => 'confirmed',
+      () => 'refused',
+    );
+    process.stdout.write(`${outcome} ${log_id}\n`);
+  };
+  await appendOne(0);
+  await Promise.all(Array.from({ length: 12 }, (_, k) => appendOne(1 + k)));
+  await appendOne(13);
+  process.exit(0);
 } else {
   const { remaining } = await spool.drain(20_000);
   await spool.close();

@@ -125,8 +125,13 @@ export function createApiClient(options: ApiClientOptions): EdgeApi {
       const response = await send(() =>
         client.v1.users[':user_id'].context.$get({ param: { user_id: userId } }, init(signal)),
       );
-      if (response.status === 404) return null;
-      if (!response.ok) throw await failure(response);
+      if (!response.ok) {
+        const error = await failure(response);
+        // Only the API's own 404 means "no profile"; a 404 page from a proxy or a wrong
+        // API_BASE_URL must not end a session as if the user did not exist.
+        if (error.status === 404 && error.fromApi) return null;
+        throw error;
+      }
       return parse(response, coachingContextSchema);
     },
 

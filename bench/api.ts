@@ -16,8 +16,11 @@ import type { LogEntry } from '../shared/schemas.ts';
 import { mintUserToken } from '../shared/user-token.ts';
 import { freeTcpPort } from '../test/support/net.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
-import { startQStashStandin } from '../test/support/qstash-standin.ts';
-import { startUpstashRedisStandin } from '../test/support/upstash-redis-standin.ts';
+import { qstashEnv, startQStashStandin } from '../test/support/qstash-standin.ts';
+import {
+  startUpstashRedisStandin,
+  upstashRedisEnv,
+} from '../test/support/upstash-redis-standin.ts';
 import type { App } from '../workers/app.ts';
 import { contextCacheKey } from '../workers/context/context-service.ts';
 import { silentLogger } from '../workers/logger.ts';
@@ -360,12 +363,8 @@ export async function runApiBench(
   const env: Record<string, string> = {
     DATABASE_DRIVER: 'postgres',
     DATABASE_URL: database.url,
-    UPSTASH_REDIS_REST_URL: redis.url,
-    UPSTASH_REDIS_REST_TOKEN: redis.token,
-    QSTASH_URL: qstash.url,
-    QSTASH_TOKEN: qstash.token,
-    QSTASH_CURRENT_SIGNING_KEY: qstash.currentSigningKey,
-    QSTASH_NEXT_SIGNING_KEY: qstash.nextSigningKey,
+    ...upstashRedisEnv(redis),
+    ...qstashEnv(qstash),
     PUBLIC_BASE_URL: url,
     // Every client is one of a few demo users: the per-user limit would measure only itself.
     SESSION_RATE_LIMIT_PER_MINUTE: '100000000',

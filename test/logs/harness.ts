@@ -19,11 +19,13 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import {
   type QStashStandin,
   type QStashStandinOptions,
+  qstashEnv,
   startQStashStandin,
 } from '../support/qstash-standin.ts';
 import {
   startUpstashRedisStandin,
   type UpstashRedisStandin,
+  upstashRedisEnv,
 } from '../support/upstash-redis-standin.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
@@ -69,15 +71,9 @@ export async function startLogsHarness(options: {
     withDevDefaults({
       DATABASE_DRIVER: 'postgres',
       DATABASE_URL: proxiedUrl.toString(),
-      UPSTASH_REDIS_REST_URL: redis.url,
-      UPSTASH_REDIS_REST_TOKEN: redis.token,
+      ...upstashRedisEnv(redis),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      ...(qstash && {
-        QSTASH_URL: qstash.url,
-        QSTASH_TOKEN: qstash.token,
-        QSTASH_CURRENT_SIGNING_KEY: qstash.currentSigningKey,
-        QSTASH_NEXT_SIGNING_KEY: qstash.nextSigningKey,
-      }),
+      ...(qstash && qstashEnv(qstash)),
     }),
   );
   const apiDatabase: NodeDatabase = await openNodeDatabase(config.database);

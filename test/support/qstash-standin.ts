@@ -393,3 +393,13 @@ export async function startQStashStandin(
   };
   return standin;
 }
+
+/** The edge API's variables that point its log queue at this stand-in. */
+export function qstashEnv(standin: QStashStandin): Record<string, string> {
+  return {
+    QSTASH_URL: standin.url,
+    QSTASH_TOKEN: standin.token,
+    QSTASH_CURRENT_SIGNING_KEY: standin.currentSigningKey,
+    QSTASH_NEXT_SIGNING_KEY: standin.nextSigningKey,
+  };
+}

@@ -272,3 +272,8 @@ export async function startUpstashRedisStandin(
     },
   };
 }
+
+/** The edge API's variables that point its cache at this stand-in. */
+export function upstashRedisEnv(standin: UpstashRedisStandin): Record<string, string> {
+  return { UPSTASH_REDIS_REST_URL: standin.url, UPSTASH_REDIS_REST_TOKEN: standin.token };
+}

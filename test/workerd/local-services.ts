@@ -21,8 +21,8 @@ import { startNeonWsProxy } from '../support/neon-ws-proxy.ts';
 import { freeTcpPort } from '../support/net.ts';
 import { startOpenAIStandin } from '../support/openai-standin.ts';
 import { createTestDatabase } from '../support/postgres.ts';
-import { startQStashStandin } from '../support/qstash-standin.ts';
-import { startUpstashRedisStandin } from '../support/upstash-redis-standin.ts';
+import { qstashEnv, startQStashStandin } from '../support/qstash-standin.ts';
+import { startUpstashRedisStandin, upstashRedisEnv } from '../support/upstash-redis-standin.ts';
 import { startOpenAIControl } from './openai-control.ts';
 
 export interface LocalServices {
@@ -58,12 +58,8 @@ export async function startLocalServices(options: { port?: number } = {}): Promi
       DATABASE_URL: withPassword(database.url),
       NEON_FETCH_ENDPOINT: neonHttp.url,
       NEON_WS_PROXY: neonWs.wsProxy,
-      UPSTASH_REDIS_REST_URL: redis.url,
-      UPSTASH_REDIS_REST_TOKEN: redis.token,
-      QSTASH_URL: qstash.url,
-      QSTASH_TOKEN: qstash.token,
-      QSTASH_CURRENT_SIGNING_KEY: qstash.currentSigningKey,
-      QSTASH_NEXT_SIGNING_KEY: qstash.nextSigningKey,
+      ...upstashRedisEnv(redis),
+      ...qstashEnv(qstash),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       LIVEKIT_URL: DEV_DEFAULTS.LIVEKIT_URL,
       LIVEKIT_API_KEY: DEV_DEFAULTS.LIVEKIT_API_KEY,

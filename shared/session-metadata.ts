@@ -4,6 +4,7 @@
  * string becomes a clear error value instead of a crash inside a live session.
  */
 import { z } from 'zod';
+import { parseJson } from './parse-json.ts';
 import { type SessionMetadata, sessionMetadataSchema } from './schemas.ts';
 
 export type SessionMetadataResult =
@@ -11,18 +12,12 @@ export type SessionMetadataResult =
   | { success: false; error: string };
 
 export function parseSessionMetadata(json: string): SessionMetadataResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return { success: false, error: 'session metadata is not valid JSON' };
-  }
-  const parsed = sessionMetadataSchema.safeParse(value);
-  if (!parsed.success) {
-    return {
-      success: false,
-      error: `session metadata is invalid: ${z.prettifyError(parsed.error)}`,
-    };
-  }
-  return { success: true, data: parsed.data };
+  const parsed = parseJson(sessionMetadataSchema, json);
+  if (parsed.success) return parsed;
+  return {
+    success: false,
+    error: parsed.issues
+      ? `session metadata is invalid: ${z.prettifyError(parsed.issues)}`
+      : 'session metadata is not valid JSON',
+  };
 }

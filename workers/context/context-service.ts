@@ -4,6 +4,7 @@
  * checked again on read, so "today's workout" is never yesterday's.
  */
 
+import { parseJson } from '../../shared/parse-json.ts';
 import { errorName } from '../../shared/runtime.ts';
 import { type CoachingContext, coachingContextSchema } from '../../shared/schemas.ts';
 import type { Services } from '../app-env.ts';
@@ -31,7 +32,7 @@ async function readCached(
     return null;
   }
   if (raw === null) return null;
-  const parsed = coachingContextSchema.safeParse(safeJsonParse(raw));
+  const parsed = parseJson(coachingContextSchema, raw);
   if (!parsed.success) {
     deps.logger.warn('context_cache_entry_invalid', { user_id: userId });
     return null;
@@ -72,13 +73,5 @@ export async function evictCoachingContext(
   } catch (error) {
     deps.logger.error('context_cache_evict_failed', { user_id: userId, error: errorName(error) });
     throw unavailable('the context cache is unavailable; try again');
-  }
-}
-
-function safeJsonParse(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { TokenVerifier } from 'livekit-server-sdk';
+import { parseJson } from '../../shared/parse-json.ts';
 import { badRequest, describeIssues, unauthorized } from '../errors.ts';
 import { errorResponse } from '../openapi.ts';
 import { createRouter } from '../router.ts';
@@ -100,16 +101,13 @@ async function isSignedByLivekit(
 }
 
 function parseEvent(body: string): { event: WebhookEvent } | { error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { error: 'invalid body: malformed JSON' };
-  }
-  const result = webhookEventSchema.safeParse(json);
-  return result.success
-    ? { event: result.data }
-    : { error: `invalid body: ${describeIssues(result.error)}` };
+  const result = parseJson(webhookEventSchema, body);
+  if (result.success) return { event: result.data };
+  return {
+    error: result.issues
+      ? `invalid body: ${describeIssues(result.issues)}`
+      : 'invalid body: malformed JSON',
+  };
 }
 
 const router = createRouter();

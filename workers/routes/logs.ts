@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { UnofficialStatusCode } from 'hono/utils/http-status';
+import { parseJson } from '../../shared/parse-json.ts';
 import { errorName } from '../../shared/runtime.ts';
 import {
   type IngestLogsRequest,
@@ -95,15 +96,13 @@ async function assertUsersExist(
 }
 
 function parseBatch(body: string): IngestLogsRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw badRequest('invalid body: malformed JSON');
-  }
-  const result = ingestLogsRequestSchema.safeParse(json);
-  if (!result.success) throw badRequest(`invalid body: ${describeIssues(result.error)}`);
-  return result.data;
+  const result = parseJson(ingestLogsRequestSchema, body);
+  if (result.success) return result.data;
+  throw badRequest(
+    result.issues
+      ? `invalid body: ${describeIssues(result.issues)}`
+      : 'invalid body: malformed JSON',
+  );
 }
 
 /** QStash's documented status for "do not retry"; it needs the Upstash-NonRetryable-Error header. */

@@ -35,3 +35,18 @@ export function parseConfig<S extends z.ZodType>(
   });
   throw new ConfigError(component, problems);
 }
+
+/**
+ * Runs a configuration loader and, when it fails, adds its problems to `problems` instead of
+ * throwing, so a process that checks several parts of its environment names every problem of
+ * all of them in one ConfigError. Any other error still throws.
+ */
+export function collectConfigProblems<T>(load: () => T, problems: string[]): T | undefined {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}

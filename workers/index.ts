@@ -6,7 +6,7 @@
  * (Neon, Upstash, QStash) are required, since isolates share no memory and may stop at any time.
  */
 import type { ExecutionContext } from 'hono';
-import { ConfigError } from '../shared/config.ts';
+import { ConfigError, collectConfigProblems } from '../shared/config.ts';
 import { type App, createApp } from './app.ts';
 import { type ApiConfig, loadApiConfig } from './config.ts';
 import { openDatabase } from './db/open.ts';
@@ -77,14 +77,8 @@ const NEON_DRIVERS: readonly string[] = ['neon-http', 'neon-websocket'];
 
 /** The shared configuration rules plus the Worker's own, all problems named in one error. */
 function loadWorkersConfig(variables: Record<string, string>): ApiConfig {
-  let config: ApiConfig | undefined;
   const problems: string[] = [];
-  try {
-    config = loadApiConfig(variables);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
+  const config = collectConfigProblems(() => loadApiConfig(variables), problems);
   const named = new Set(problems.map((problem) => problem.split(':')[0]));
   for (const problem of workersProblems(variables)) {
     if (!named.has(problem.split(':')[0])) problems.push(problem);

@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
 import { seedDatabase } from '../drizzle/seed.ts';
-import { ConfigError, type EnvSource, parseConfig } from '../shared/config.ts';
+import {
+  ConfigError,
+  collectConfigProblems,
+  type EnvSource,
+  parseConfig,
+} from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { type App, createApp } from './app.ts';
 import type { Services } from './app-env.ts';
@@ -30,17 +35,11 @@ function loadServerConfig(env: EnvSource): {
   server: z.infer<typeof serverEnvSchema>;
 } {
   const problems: string[] = [];
-  const attempt = <T>(load: () => T): T | undefined => {
-    try {
-      return load();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-      return undefined;
-    }
-  };
-  const config = attempt(() => loadApiConfig(env));
-  const server = attempt(() => parseConfig('Edge API server', serverEnvSchema, env));
+  const config = collectConfigProblems(() => loadApiConfig(env), problems);
+  const server = collectConfigProblems(
+    () => parseConfig('Edge API server', serverEnvSchema, env),
+    problems,
+  );
   if (!config || !server) throw new ConfigError('Edge API', problems);
   return { config, server };
 }

@@ -18,9 +18,16 @@ export function jobLoad(activeJobs: number, maxConcurrentJobs: number): number {
   return Math.min(FULL_LOAD, activeJobs / maxConcurrentJobs);
 }
 
-/** The `loadFunc` of ServerOptions: the framework calls it every 2.5 s and reports the result. */
+/**
+ * The `loadFunc` of ServerOptions: the framework calls it every 2.5 s and reports the result.
+ * `onActiveJobs` hears the count each time (the job-slot metrics read it).
+ */
 export function jobCountLoad(
   maxConcurrentJobs: number,
+  onActiveJobs: (count: number) => void = () => undefined,
 ): (server: Pick<AgentServer, 'activeJobs'>) => Promise<number> {
-  return async (server) => jobLoad(server.activeJobs.length, maxConcurrentJobs);
+  return async (server) => {
+    onActiveJobs(server.activeJobs.length);
+    return jobLoad(server.activeJobs.length, maxConcurrentJobs);
+  };
 }

@@ -41,6 +41,8 @@ export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
 const url = z.url({ error: 'must be a URL' });
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int().positive().default(fallback);
+const tcpPort = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int().min(1).max(65535).default(fallback);
 
 const envSchema = z.object({
   LIVEKIT_URL: url.optional(),
@@ -81,12 +83,9 @@ const envSchema = z.object({
   VOICE_MAX_RESPONSE_TOKENS: positiveInt(150),
 
   LOG_SPOOL_DIR: z.string().default('.data/agent-spool'),
-  AGENT_HEALTH_PORT: z.coerce
-    .number({ error: 'must be a number' })
-    .int()
-    .min(1)
-    .max(65535)
-    .default(8081),
+  AGENT_HEALTH_PORT: tcpPort(8081),
+  /** The Prometheus endpoint (GET /metrics), declared under [metrics] in agent/fly.toml. */
+  AGENT_METRICS_PORT: tcpPort(9091),
   /** Sessions one agent server takes at once; see agent/capacity.ts. */
   AGENT_MAX_CONCURRENT_JOBS: positiveInt(DEFAULT_MAX_CONCURRENT_JOBS),
 });
@@ -130,6 +129,7 @@ export interface VoiceAgentConfig extends CoachConfig {
   stt: SttConfig;
   tts: TtsConfig;
   healthPort: number;
+  metricsPort: number;
   maxConcurrentJobs: number;
 }
 
@@ -158,6 +158,13 @@ function schemaFor(mode: ConfigMode) {
       }
       if (mode === 'voice') {
         for (const key of VOICE_ONLY_VARIABLES) require(key, 'to run the voice agent');
+      }
+      if (env.AGENT_METRICS_PORT === env.AGENT_HEALTH_PORT) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AGENT_METRICS_PORT'],
+          message: 'must differ from AGENT_HEALTH_PORT',
+        });
       }
       // Run even when other variables are bad, so one message names every problem.
     },
@@ -221,6 +228,7 @@ export function loadVoiceAgentConfig(env: EnvSource): VoiceAgentConfig {
       speed: e.CARTESIA_SPEED,
     },
     healthPort: e.AGENT_HEALTH_PORT,
+    metricsPort: e.AGENT_METRICS_PORT,
     maxConcurrentJobs: e.AGENT_MAX_CONCURRENT_JOBS,
   };
 }

@@ -44,6 +44,19 @@ import { abortableSleep } from './abortable-sleep.ts';
 
 export type SendBatch = (entries: readonly LogEntry[], signal: AbortSignal) => Promise<unknown>;
 
+/** Told how many sets each send moved (agent/metrics counts them). */
+export interface LogSpoolObserver {
+  delivered(count: number): void;
+  retrying(count: number): void;
+  deadLettered(count: number): void;
+}
+
+const ignoreSpoolEvents: LogSpoolObserver = {
+  delivered: () => undefined,
+  retrying: () => undefined,
+  deadLettered: () => undefined,
+};
+
 export interface LogSpoolOptions {
   dir: string;
   /** Posts one batch; throws ApiRequestError (or anything) on failure. */
@@ -61,6 +74,7 @@ export interface LogSpoolOptions {
    * out as one batch instead of one request per set.
    */
   lingerMs?: number;
+  observer?: LogSpoolObserver;
 }
 
 export const defaultLogSpoolOptions = {
@@ -69,6 +83,7 @@ export const defaultLogSpoolOptions = {
   requestTimeoutMs: 10_000,
   compactAfterAcks: 1000,
   lingerMs: 20,
+  observer: ignoreSpoolEvents,
 } as const satisfies Partial<LogSpoolOptions>;
 
 export interface DrainResult {
@@ -284,6 +299,11 @@ export class LogSpool {
     return this.pending.size;
   }
 
+  /** When the set that has waited longest was logged (sets wait in the order they came). */
+  get oldestWaitingLoggedAt(): string | undefined {
+    return this.pending.values().next().value?.logged_at;
+  }
+
   /**
    * Makes the set durable on disk and queues it for sending. When this resolves, the set will
    * reach the API eventually, even if the process is killed right after.
@@ -408,6 +428,7 @@ export class LogSpool {
         failures = 0;
       } catch (error) {
         failures++;
+        this.options.observer.retrying(batch.length);
         const delay = Math.min(
           this.options.maxBackoffMs,
           this.options.initialBackoffMs * 2 ** Math.min(failures - 1, 20),
@@ -458,6 +479,7 @@ export class LogSpool {
   private async acknowledge(batch: readonly LogEntry[]): Promise<void> {
     await this.ackedFile.appendFile(batch.map((e) => `${e.log_id}\n`).join(''));
     for (const entry of batch) this.pending.delete(entry.log_id);
+    this.options.observer.delivered(batch.length);
     this.ackedSinceCompaction += batch.length;
     this.options.logger.info('log_spool_delivered', {
       entries: batch.length,
@@ -484,6 +506,7 @@ export class LogSpool {
     }
     await syncDirectory(this.root);
     for (const entry of batch) this.pending.delete(entry.log_id);
+    this.options.observer.deadLettered(batch.length);
     this.options.logger.error('log_spool_dead_lettered', {
       entries: batch.length,
       status: error.status,

@@ -7,7 +7,8 @@
  * it validates the configuration, builds the VAD and the API client, and opens the process's log
  * spool, which resends the sets an earlier process left behind without waiting for a session.
  * The framework's worker serves the health check (`GET /` on AGENT_HEALTH_PORT: 200 once it is
- * registered with LiveKit, 503 otherwise).
+ * registered with LiveKit, 503 otherwise); this process serves the Prometheus endpoint
+ * (`GET /metrics` on AGENT_METRICS_PORT), to which every job process pushes its metrics.
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -26,6 +27,9 @@ import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
 import { redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
+import { startMetricsExporter } from './metrics/exporter.ts';
+import { type JobProcessMetrics, startJobProcessMetrics } from './metrics/job-process.ts';
+import { METRICS_SOCKET_ENV } from './metrics/wire.ts';
 import { runCoachJob, SPOOL_DRAIN_TIMEOUT_MS } from './session.ts';
 
 /** Fly's kill_timeout (agent/fly.toml): SIGKILL follows SIGTERM after this long. */
@@ -50,6 +54,7 @@ interface ProcessDeps {
   api: EdgeApi;
   vad: VAD;
   openSpool: () => Promise<LogSpool>;
+  metrics: JobProcessMetrics;
 }
 
 /** Filled by prewarm, which the framework always runs before it hands the process a job. */
@@ -61,18 +66,28 @@ function prewarm(proc: JobProcess<ProcessData>): void {
   const config = loadVoiceAgentConfig(process.env);
   const api = createApiClient(config.api);
   const logger = createAgentLogger('log_spool');
+  const metrics = startJobProcessMetrics(process.env, createAgentLogger('metrics'));
   const openSpool = sharedLogSpool({
     dir: config.spoolDir,
     send: (entries, signal) => api.ingestLogs(entries, signal),
     logger,
+    observer: metrics.record.spoolObserver,
   });
   // Not awaited: prewarm has a deadline, and a job that arrives first simply waits for the open.
-  openSpool().catch((error: unknown) => {
-    logger.error('log_spool_open_failed', {
-      code: error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined,
+  openSpool()
+    .then((spool) => metrics.record.watchSpool(spool))
+    .catch((error: unknown) => {
+      logger.error('log_spool_open_failed', {
+        code: error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined,
+      });
     });
-  });
-  proc.userData.deps = { config, api, vad: new inference.VAD({ model: 'silero' }), openSpool };
+  proc.userData.deps = {
+    config,
+    api,
+    vad: new inference.VAD({ model: 'silero' }),
+    openSpool,
+    metrics,
+  };
 }
 
 export default defineAgent<ProcessData>({
@@ -86,11 +101,16 @@ export default defineAgent<ProcessData>({
     await runCoachJob(ctx, {
       ...deps,
       createLogger: (base) => createAgentLogger('agent', base),
+      metrics: deps.metrics.record,
+      reportMetrics: deps.metrics.push,
     });
   },
 });
 
-export function serverOptions(config: VoiceAgentConfig): ServerOptions {
+export function serverOptions(
+  config: VoiceAgentConfig,
+  onActiveJobs?: (count: number) => void,
+): ServerOptions {
   return new ServerOptions({
     agent: fileURLToPath(import.meta.url),
     agentName: config.livekit.agentName,
@@ -100,14 +120,14 @@ export function serverOptions(config: VoiceAgentConfig): ServerOptions {
     port: config.healthPort,
     // Full when every job slot is taken, not when the CPU is busy (see capacity.ts). LiveKit
     // Cloud's hosted agents ignore both and use their own CPU measure.
-    loadFunc: jobCountLoad(config.maxConcurrentJobs),
+    loadFunc: jobCountLoad(config.maxConcurrentJobs, onActiveJobs),
     loadThreshold: FULL_LOAD,
     drainTimeout: DRAIN_TIMEOUT_MS,
     shutdownProcessTimeout: JOB_SHUTDOWN_TIMEOUT_MS,
   });
 }
 
-function main(): void {
+async function main(): Promise<void> {
   // Written into process.env so the forked job processes inherit them. The dev defaults hold no
   // provider key, so those must always be real.
   if (process.argv[2] === 'dev') Object.assign(process.env, withDevDefaults(process.env));
@@ -119,7 +139,22 @@ function main(): void {
     console.error(error.message);
     process.exit(1);
   }
-  cli.runApp(serverOptions(config));
+  const exporter = await startMetricsExporter({
+    port: config.metricsPort,
+    maxConcurrentJobs: config.maxConcurrentJobs,
+    logger: createAgentLogger('metrics'),
+  }).catch((error: unknown) => {
+    // Sessions matter more than their metrics: serve without the endpoint and say so (the
+    // framework's logger starts only with runApp). The scrape's `up` series shows it is missing.
+    const code = (error as NodeJS.ErrnoException).code ?? 'unexpected';
+    console.error(
+      `Voice agent: no metrics endpoint on port ${config.metricsPort} (${code}); serving sessions without it`,
+    );
+    return undefined;
+  });
+  // Before the framework forks any job process, so each one inherits where to push its metrics.
+  if (exporter) process.env[METRICS_SOCKET_ENV] = exporter.socketPath;
+  cli.runApp(serverOptions(config, (count) => exporter?.recordActiveJobs(count)));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) void main();

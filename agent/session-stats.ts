@@ -5,6 +5,7 @@
  * the time from the user going quiet to the first audio of the answer.
  */
 import { type metrics, voice } from '@livekit/agents';
+import type { VoiceLatencyKind } from './metrics/job-metrics.ts';
 
 const Events = voice.AgentSessionEventTypes;
 
@@ -42,7 +43,12 @@ interface SpeechTimings {
   eou?: number;
   ttft?: number;
   ttfb?: number;
+  /** The reply's end-to-end latency was handed to onLatency. */
+  reported?: boolean;
 }
+
+/** Told each latency as it is recorded (agent/metrics turns them into histograms). */
+export type LatencyObserver = (kind: VoiceLatencyKind, milliseconds: number) => void;
 
 export class SessionStats {
   private readonly startedAt: number;
@@ -52,9 +58,11 @@ export class SessionStats {
   private readonly ttft: number[] = [];
   private readonly ttfb: number[] = [];
   private readonly bySpeech = new Map<string, SpeechTimings>();
+  private readonly onLatency: LatencyObserver;
 
-  constructor(startedAt: number = Date.now()) {
+  constructor(startedAt: number = Date.now(), onLatency: LatencyObserver = () => undefined) {
     this.startedAt = startedAt;
+    this.onLatency = onLatency;
   }
 
   attach(session: voice.AgentSession): void {
@@ -78,27 +86,35 @@ export class SessionStats {
       this.bySpeech.set(id, created);
       return created;
     };
+    let t: SpeechTimings | undefined;
     if (m.type === 'eou_metrics') {
       this.eou.push(m.endOfUtteranceDelayMs);
-      const t = timings(m.speechId);
+      this.onLatency('eou_delay', m.endOfUtteranceDelayMs);
+      t = timings(m.speechId);
       if (t) t.eou ??= m.endOfUtteranceDelayMs;
     } else if (m.type === 'llm_metrics' && !m.cancelled) {
       this.ttft.push(m.ttftMs);
-      const t = timings(m.speechId);
+      this.onLatency('llm_ttft', m.ttftMs);
+      t = timings(m.speechId);
       if (t) t.ttft ??= m.ttftMs;
     } else if (m.type === 'tts_metrics' && !m.cancelled) {
       this.ttfb.push(m.ttfbMs);
-      const t = timings(m.speechId);
+      this.onLatency('tts_ttfb', m.ttfbMs);
+      t = timings(m.speechId);
       if (t) t.ttfb ??= m.ttfbMs;
+    }
+    const total = t && endToEnd(t);
+    if (t && total !== undefined && !t.reported) {
+      t.reported = true;
+      this.onLatency('end_to_end', total);
     }
   }
 
   summary(now: number = Date.now()): SessionSummary {
-    const endToEnd: number[] = [];
+    const replies: number[] = [];
     for (const t of this.bySpeech.values()) {
-      if (t.eou !== undefined && t.ttft !== undefined && t.ttfb !== undefined) {
-        endToEnd.push(t.eou + t.ttft + t.ttfb);
-      }
+      const total = endToEnd(t);
+      if (total !== undefined) replies.push(total);
     }
     return {
       duration_s: Math.round((now - this.startedAt) / 100) / 10,
@@ -107,7 +123,14 @@ export class SessionStats {
       eou_delay_ms: percentiles(this.eou),
       llm_ttft_ms: percentiles(this.ttft),
       tts_ttfb_ms: percentiles(this.ttfb),
-      end_to_end_ms: percentiles(endToEnd),
+      end_to_end_ms: percentiles(replies),
     };
   }
+}
+
+/** A reply's wait from the user going quiet to its first audio, once all three parts are known. */
+function endToEnd(t: SpeechTimings): number | undefined {
+  return t.eou !== undefined && t.ttft !== undefined && t.ttfb !== undefined
+    ? t.eou + t.ttft + t.ttfb
+    : undefined;
 }

@@ -15,6 +15,7 @@ import type { VoiceAgentConfig } from './config.ts';
 import { loadCoachingContext } from './context-loader.ts';
 import { readSessionMetadata } from './job-metadata.ts';
 import type { LogSpool } from './log-spool.ts';
+import { JobMetrics } from './metrics/job-metrics.ts';
 import { createLlm, createStt, createTts } from './providers.ts';
 import { SessionStats } from './session-stats.ts';
 
@@ -32,6 +33,10 @@ export interface CoachJobDeps {
   openSpool: () => Promise<LogSpool>;
   /** Makes a logger carrying the job's ids on every line. */
   createLogger: (base: Record<string, unknown>) => Logger;
+  /** The process's metrics (agent/metrics); a private set when absent. */
+  metrics?: JobMetrics;
+  /** Hands the metrics to the main process; the job's last step, so its counts survive the exit. */
+  reportMetrics?: () => Promise<void>;
 }
 
 export async function runCoachJob<ProcessData>(
@@ -39,9 +44,19 @@ export async function runCoachJob<ProcessData>(
   deps: CoachJobDeps,
 ): Promise<void> {
   const jobLogger = deps.createLogger({ job_id: ctx.job.id });
+  const metrics = deps.metrics ?? new JobMetrics({ processMetrics: false });
+  metrics.jobReceived();
+  // Registered first, so a rejected job reports its count too. Shutdown callbacks run at the same
+  // time, so the session's own end runs from here, before the report, not as a callback of its own.
+  let endSession: (() => Promise<void>) | undefined;
+  ctx.addShutdownCallback(async () => {
+    await endSession?.();
+    await deps.reportMetrics?.();
+  });
   const metadata = readSessionMetadata(ctx.job.metadata, ctx.job.room?.metadata);
   if (!metadata.success) {
     jobLogger.error('session_rejected', { reason: 'invalid_metadata', detail: metadata.error });
+    metrics.jobRejected('invalid_metadata');
     ctx.shutdown('invalid session metadata');
     return;
   }
@@ -57,11 +72,13 @@ export async function runCoachJob<ProcessData>(
       status: error instanceof ApiRequestError ? error.status : undefined,
       code: error instanceof ApiRequestError ? error.code : 'unexpected',
     });
+    metrics.jobRejected('context_unavailable');
     ctx.shutdown('coaching context unavailable');
     return;
   }
   if (context === null) {
     logger.error('session_rejected', { reason: 'no_profile' });
+    metrics.jobRejected('no_profile');
     ctx.shutdown('user has no profile');
     return;
   }
@@ -72,6 +89,7 @@ export async function runCoachJob<ProcessData>(
   } catch (error) {
     // Without the spool a confirmed set could be lost, so no session rather than a careless one.
     logger.error('session_rejected', { reason: 'spool_unavailable', code: errorCode(error) });
+    metrics.jobRejected('spool_unavailable');
     ctx.shutdown('log spool unavailable');
     return;
   }
@@ -82,6 +100,7 @@ export async function runCoachJob<ProcessData>(
     specialists: deps.api,
     logger,
     clock: systemClock,
+    metrics,
   });
   const session = new voice.AgentSession({
     stt: createStt(deps.config.stt),
@@ -91,12 +110,15 @@ export async function runCoachJob<ProcessData>(
     // Local VAD for turns and interruptions: no dependency on a hosted turn-detection model.
     turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },
   });
-  const stats = new SessionStats();
+  const stats = new SessionStats(Date.now(), (kind, ms) => metrics.voiceLatency(kind, ms));
   stats.attach(session);
+  session.on(voice.AgentSessionEventTypes.Error, (event) => metrics.providerError(event.error));
+  let sessionEnded: (() => void) | undefined;
 
   let finished: Promise<void> | undefined;
   const finish = () => {
     finished ??= (async () => {
+      sessionEnded?.();
       // The framework has closed the session by now (it closes a started session before it runs
       // the shutdown callbacks), so every set the coach confirmed is in the spool.
       const drained = await spool.drain(SPOOL_DRAIN_TIMEOUT_MS);
@@ -105,7 +127,7 @@ export async function runCoachJob<ProcessData>(
     })();
     return finished;
   };
-  ctx.addShutdownCallback(finish);
+  endSession = finish;
   session.on(voice.AgentSessionEventTypes.Close, (event) => {
     if (event.error) logger.error('session_error', { reason: String(event.reason) });
     ctx.shutdown('session closed');
@@ -113,6 +135,7 @@ export async function runCoachJob<ProcessData>(
 
   await ctx.connect();
   await session.start({ agent, room: ctx.room });
+  sessionEnded = metrics.sessionStarted();
   // Room names are random ids the API makes (workers/livekit/session-token.ts), not personal.
   logger.info('session_started', { room: ctx.room.name });
   session.say(agent.greeting);

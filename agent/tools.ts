@@ -14,6 +14,8 @@ import {
   SPECIALISTS,
   specialistQueryRequestSchema,
 } from '../shared/schemas.ts';
+import type { ToolCallMetrics } from './metrics/job-metrics.ts';
+import type { SpecialistOutcome } from './metrics/labels.ts';
 import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 
@@ -42,19 +44,35 @@ export interface CoachToolsOptions {
   specialistDeadlineMs?: number;
   /** The filler line plays only when the specialist takes longer than this. */
   fillerDelayMs?: number;
+  /** Counts and times every call (agent/metrics); nothing is recorded without it. */
+  metrics?: ToolCallMetrics;
 }
+
+const ignoreToolMetrics: ToolCallMetrics = {
+  toolCall: () => undefined,
+  specialistCall: () => undefined,
+};
 
 export const defaultCoachToolsOptions = {
   newLogId: randomUUID,
   specialistDeadlineMs: 1800,
   fillerDelayMs: 300,
+  metrics: ignoreToolMetrics,
 } as const satisfies Partial<CoachToolsOptions>;
 
 type Outcome = 'ok' | 'rejected' | 'failed';
 
-/** Runs a tool body and logs one line about it; `rejected` is a refusal the model can act on. */
+interface ToolReport {
+  logger: Logger;
+  metrics: ToolCallMetrics;
+}
+
+/**
+ * Runs a tool body, logs one line about it and records it in the metrics; `rejected` is a
+ * refusal the model can act on.
+ */
 async function instrumented<T>(
-  logger: Logger,
+  { logger, metrics }: ToolReport,
   tool: ToolName,
   body: () => Promise<{ outcome: Outcome; value: T }>,
 ): Promise<T> {
@@ -65,11 +83,9 @@ async function instrumented<T>(
     outcome = result.outcome;
     return result.value;
   } finally {
-    const fields = {
-      tool,
-      outcome,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-    };
+    const elapsedMs = performance.now() - started;
+    metrics.toolCall(tool, outcome, elapsedMs / 1000);
+    const fields = { tool, outcome, duration_ms: Math.round(elapsedMs * 100) / 100 };
     if (outcome === 'failed') logger.warn('tool_call', fields);
     else logger.info('tool_call', fields);
   }
@@ -87,6 +103,7 @@ function sayFiller(options: llm.ToolOptions<unknown> | undefined): void {
 export function createCoachTools(options: CoachToolsOptions) {
   const { context, logSink, specialists, logger, clock } = options;
   const settings = { ...defaultCoachToolsOptions, ...options };
+  const report: ToolReport = { logger, metrics: settings.metrics };
   /** A tool answered from the pre-loaded context: rendered once, as the context never changes. */
   const contextLookup = (name: ToolName, description: string, render: () => string) => {
     let text: string | undefined;
@@ -94,7 +111,7 @@ export function createCoachTools(options: CoachToolsOptions) {
       name,
       description,
       execute: () =>
-        instrumented(logger, name, async () => {
+        instrumented(report, name, async () => {
           text ??= render();
           return { outcome: 'ok', value: text };
         }),
@@ -129,7 +146,7 @@ export function createCoachTools(options: CoachToolsOptions) {
         ),
     }),
     execute: (args) =>
-      instrumented(logger, 'log_workout_set', async () => {
+      instrumented(report, 'log_workout_set', async () => {
         const result = buildLogEntry(args, {
           userId: context.profile.user_id,
           units: context.preferences.units,
@@ -162,13 +179,23 @@ export function createCoachTools(options: CoachToolsOptions) {
         .describe('Which expert: workout, diet, supplement, tracker, scheduler or general'),
     }),
     execute: (args, toolOptions) =>
-      instrumented(logger, 'ask_specialist_agent', async () => {
+      instrumented(report, 'ask_specialist_agent', async () => {
         const request = specialistQueryRequestSchema.safeParse({
           user_id: context.profile.user_id,
           query: args.query,
           specialist: args.specialist,
         });
-        if (!request.success) return { outcome: 'rejected', value: SPECIALIST_FALLBACK };
+        const started = performance.now();
+        const delegated = (outcome: SpecialistOutcome) =>
+          settings.metrics.specialistCall(
+            args.specialist,
+            outcome,
+            (performance.now() - started) / 1000,
+          );
+        if (!request.success) {
+          delegated('fallback');
+          return { outcome: 'rejected', value: SPECIALIST_FALLBACK };
+        }
         const filler = setTimeout(() => sayFiller(toolOptions), settings.fillerDelayMs);
         const deadline = AbortSignal.timeout(settings.specialistDeadlineMs);
         const signal = toolOptions?.abortSignal
@@ -176,8 +203,10 @@ export function createCoachTools(options: CoachToolsOptions) {
           : deadline;
         try {
           const answer = await specialists.askSpecialist(request.data, signal);
+          delegated('ok');
           return { outcome: 'ok', value: answer.answer };
         } catch {
+          delegated(deadline.aborted ? 'timeout' : 'fallback');
           return { outcome: 'failed', value: SPECIALIST_FALLBACK };
         } finally {
           clearTimeout(filler);

@@ -156,9 +156,11 @@ export async function startMetricsExporter(
     throw error;
   }
 
+  const address = http.address();
+  const port = address !== null && typeof address === 'object' ? address.port : settings.port;
   return {
     socketPath,
-    url: `http://${settings.host}:${settings.port}/metrics`,
+    url: `http://${settings.host}:${port}/metrics`,
     hub,
     recordActiveJobs(count) {
       activeJobs = count;

@@ -56,12 +56,13 @@ export const defaultJobMetricsOptions = {
   now: Date.now,
 } as const satisfies JobMetricsOptions;
 
-const PROVIDER_OF_ERROR_TYPE: Record<string, ProviderKind> = {
-  stt_error: 'stt',
-  tts_error: 'tts',
-  llm_error: 'llm',
-  realtime_model_error: 'llm',
-};
+/** A Map, not an object: an error type such as `__proto__` must not reach a prototype. */
+const PROVIDER_OF_ERROR_TYPE = new Map<unknown, ProviderKind>([
+  ['stt_error', 'stt'],
+  ['tts_error', 'tts'],
+  ['llm_error', 'llm'],
+  ['realtime_model_error', 'llm'],
+]);
 
 export class JobMetrics implements ToolCallMetrics {
   readonly registry = new Registry();
@@ -206,9 +207,8 @@ export class JobMetrics implements ToolCallMetrics {
 
   /** An `error` event of the AgentSession: its `type` names the provider kind. */
   providerError(error: { type?: unknown; recoverable?: unknown }): void {
-    const kind = typeof error.type === 'string' ? PROVIDER_OF_ERROR_TYPE[error.type] : undefined;
     this.providerErrors.inc({
-      provider: kind ?? 'other',
+      provider: PROVIDER_OF_ERROR_TYPE.get(error.type) ?? 'other',
       recovered: error.recoverable === true ? 'true' : 'false',
     });
   }

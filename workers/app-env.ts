@@ -1,4 +1,6 @@
 /** The one Hono environment type every sub-app and middleware of the edge API shares. */
+import type { SpecialistCall } from './analytics/request-metrics.ts';
+import type { AnalyticsSink } from './analytics/sink.ts';
 import type { ApiConfig } from './config.ts';
 import type {
   Cache,
@@ -23,6 +25,8 @@ export interface Services {
   orchestrator: Orchestrator | null;
   clock: Clock;
   logger: Logger;
+  /** Per-request data points (workers/analytics); nothing is written without one. */
+  analytics?: AnalyticsSink;
 }
 
 export type Principal = { kind: 'user'; userId: string } | { kind: 'service' };
@@ -32,5 +36,7 @@ export interface AppEnv {
     services: Services;
     principal: Principal;
     requestId: string;
+    /** Set by the specialist route for its request's data point. */
+    specialistCall?: SpecialistCall;
   };
 }

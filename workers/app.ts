@@ -3,6 +3,7 @@
  * `AppType` carries every path and body type to `hc<AppType>` (see shared/api-client.ts).
  */
 import { bodyLimit } from 'hono/body-limit';
+import { recordRequest } from './analytics/request-metrics.ts';
 import type { Services } from './app-env.ts';
 import { ApiError } from './errors.ts';
 import { handleError, handleNotFound } from './middleware/errors.ts';
@@ -25,6 +26,7 @@ export function createApp(services: Services) {
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
     await next();
   });
+  app.use('*', recordRequest);
   app.use(
     '/v1/*',
     bodyLimit({

@@ -7,6 +7,7 @@
  */
 import type { ExecutionContext } from 'hono';
 import { ConfigError, collectConfigProblems } from '../shared/config.ts';
+import { ANALYTICS_BINDING, analyticsEngineBinding } from './analytics/sink.ts';
 import { type App, createApp } from './app.ts';
 import { type ApiConfig, loadApiConfig } from './config.ts';
 import { openDatabase } from './db/open.ts';
@@ -52,7 +53,13 @@ function createHandler(env: WorkerEnv, logger: Logger): Handler {
     rateLimiterBinding(env.SESSION_RATE_LIMITER) ?? createSessionRateLimiter(config);
   const buildApp = (database: ReturnType<typeof openDatabase>): App =>
     createApp(
-      createServices({ config, repository: database.repository, logger, sessionRateLimiter }),
+      createServices({
+        config,
+        repository: database.repository,
+        logger,
+        sessionRateLimiter,
+        analytics: analyticsEngineBinding(env[ANALYTICS_BINDING]),
+      }),
     );
 
   if (config.database.driver === 'neon-http') {

@@ -15,6 +15,7 @@ import {
   parseConfig,
 } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
+import { createMemorySink } from './analytics/sink.ts';
 import { type App, createApp } from './app.ts';
 import type { Services } from './app-env.ts';
 import { type ApiConfig, loadApiConfig } from './config.ts';
@@ -79,7 +80,13 @@ export async function startApiServer(
     throw error;
   }
 
-  const services = createServices({ config, repository: database.repository, logger });
+  // Locally the request data points that Analytics Engine would get are kept in memory.
+  const services = createServices({
+    config,
+    repository: database.repository,
+    logger,
+    analytics: createMemorySink(),
+  });
   const app = createApp(services);
   const listening = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const httpServer = serve({ fetch: app.fetch, port: server.PORT, hostname: server.HOST }, () =>

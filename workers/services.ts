@@ -8,6 +8,7 @@
 import { createCache } from './adapters/cache/index.ts';
 import { createCallbackVerifier, createLogQueue } from './adapters/queue/index.ts';
 import { createMemoryRateLimiter } from './adapters/rate-limit/memory.ts';
+import type { AnalyticsSink } from './analytics/sink.ts';
 import type { Services } from './app-env.ts';
 import type { ApiConfig } from './config.ts';
 import { guardRepository } from './db/guard.ts';
@@ -24,6 +25,8 @@ export interface ServiceOptions {
   /** The Workers Rate Limiting binding when bound; otherwise a per-process limiter is made. */
   sessionRateLimiter?: RateLimiter;
   clock?: Clock;
+  /** Where per-request data points go (workers/analytics); none are written without it. */
+  analytics?: AnalyticsSink;
 }
 
 /** The per-process limiter used where no Workers Rate Limiting binding is bound. */
@@ -57,5 +60,6 @@ export function createServices(options: ServiceOptions): Services {
     orchestrator: createOrchestrator({ config: config.orchestrator, repository, logger, clock }),
     clock,
     logger,
+    ...(options.analytics ? { analytics: options.analytics } : {}),
   };
 }

@@ -57,14 +57,24 @@ export const specialistRoutes = createRouter().openapi(querySpecialist, async (c
   assertCanAccess(c.var.principal, user_id);
   const { orchestrator, logger } = c.var.services;
   if (!orchestrator) throw unavailable(ORCHESTRATOR_NOT_CONFIGURED_MESSAGE);
+  const route = specialist ? 'direct' : 'classified';
   try {
     const result = await orchestrator.answer(
       { userId: user_id, query, specialist },
       c.req.raw.signal,
     );
+    c.set('specialistCall', { specialist: result.specialist, route, outcome: 'ok' });
     return c.json(result, 200);
   } catch (error) {
     if (error instanceof UnknownUserError) throw notFound('the user has no profile');
+    c.set('specialistCall', {
+      specialist: specialist ?? 'unclassified',
+      route,
+      outcome:
+        error instanceof SpecialistUnavailableError && error.reason === 'timeout'
+          ? 'timeout'
+          : 'fallback',
+    });
     // The orchestrator logs its own typed failures; anything else is logged here. Either way the
     // caller (often a voice) gets the one sentence it can say, never a provider's error.
     if (!(error instanceof SpecialistUnavailableError)) {

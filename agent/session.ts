@@ -16,6 +16,7 @@ import { loadCoachingContext } from './context-loader.ts';
 import { readSessionMetadata } from './job-metadata.ts';
 import type { LogSpool } from './log-spool.ts';
 import { createLlm, createStt, createTts } from './providers.ts';
+import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
 import { SessionStats } from './session-stats.ts';
 
 /** How long shutdown waits for the spool to hand its sets to the API (the rest stay on disk). */
@@ -84,7 +85,8 @@ export async function runCoachJob<ProcessData>(
     clock: systemClock,
   });
   const session = new voice.AgentSession({
-    stt: createStt(deps.config.stt),
+    // Deepgram's plugin never reconnects after a socket drop (see reconnecting-stt.ts).
+    stt: new ReconnectingSTT(createStt(deps.config.stt), { socketPath: '/v1/listen', logger }),
     tts: createTts(deps.config.tts),
     llm: createLlm(deps.config.llm),
     vad: deps.vad,

@@ -16,6 +16,7 @@ import {
 } from '../shared/schemas.ts';
 import type { ToolCallMetrics } from './metrics/job-metrics.ts';
 import type { SpecialistOutcome } from './metrics/labels.ts';
+import { sayInsteadOfReplying } from './resilience/spoken-fallback.ts';
 import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 
@@ -207,6 +208,8 @@ export function createCoachTools(options: CoachToolsOptions) {
           return { outcome: 'ok', value: answer.answer };
         } catch {
           delegated(deadline.aborted ? 'timeout' : 'fallback');
+          // Unavailable or too slow: the user hears the fallback now, not after one more model turn.
+          sayInsteadOfReplying(toolOptions, SPECIALIST_FALLBACK);
           return { outcome: 'failed', value: SPECIALIST_FALLBACK };
         } finally {
           clearTimeout(filler);

@@ -5,11 +5,14 @@
  */
 import { voice } from '@livekit/agents';
 import type { AgentType, CoachingContext } from '../shared/schemas.ts';
+import { WorkoutCoach, type WorkoutCoachOptions } from './coaching/workout-coach.ts';
 import { buildGreeting, buildInstructions } from './instructions.ts';
 import { type CoachTools, type CoachToolsOptions, createCoachTools } from './tools.ts';
 
 export interface FitnessVoiceAgentOptions extends CoachToolsOptions {
   agentType: AgentType;
+  /** How the session follows today's workout (rest warning, summary sink, timers). */
+  coaching?: Omit<WorkoutCoachOptions, 'context' | 'clock' | 'logger'>;
 }
 
 export class FitnessVoiceAgent extends voice.Agent {
@@ -17,9 +20,13 @@ export class FitnessVoiceAgent extends voice.Agent {
   readonly userContext: CoachingContext;
   readonly greeting: string;
   readonly coachTools: CoachTools;
+  readonly workout: WorkoutCoach;
 
   constructor(options: FitnessVoiceAgentOptions) {
-    const tools = createCoachTools(options);
+    const { context, clock, logger } = options;
+    const workout =
+      options.workout ?? new WorkoutCoach({ context, clock, logger, ...options.coaching });
+    const tools = createCoachTools({ ...options, workout });
     super({
       instructions: buildInstructions(options.agentType, options.context),
       tools: Object.values(tools),
@@ -28,5 +35,11 @@ export class FitnessVoiceAgent extends voice.Agent {
     this.userContext = options.context;
     this.greeting = buildGreeting(options.agentType, options.context);
     this.coachTools = tools;
+    this.workout = workout;
+  }
+
+  /** From here on the coach may speak unprompted in this session (the end of a rest). */
+  override async onEnter(): Promise<void> {
+    this.workout.attach(this.session);
   }
 }

@@ -189,6 +189,7 @@ const setFigures = {
 };
 
 export const loggedSetSchema = z.object({
+  log_id: z.uuid(),
   exercise: z.string(),
   ...setFigures,
   logged_at: isoDateTimeSchema,

@@ -44,6 +44,7 @@ export function buildTrainingHistory(
     .filter((d) => d.date === today)
     .slice(-HISTORY_LIMITS.todaysSets)
     .map(({ log }) => ({
+      log_id: log.log_id,
       exercise: log.exercise,
       reps: log.reps,
       weight_kg: log.weight_kg,

@@ -5,6 +5,7 @@
  * Only the newest waiting line is kept: "rest is over" replaces "ten seconds left".
  */
 import { voice } from '@livekit/agents';
+import type { Clock } from '../../shared/runtime.ts';
 import type { Timers } from './timers.ts';
 
 /** What the announcer needs of an AgentSession. */
@@ -14,6 +15,7 @@ export type SpeakingSession = Pick<
 >;
 
 export interface AnnouncerOptions {
+  clock: Clock;
   timers: Timers;
   /** How long after the user stops speaking a line still waits for their turn to end. */
   turnGraceMs?: number;
@@ -30,6 +32,7 @@ const BUSY_AGENT_STATES: ReadonlySet<voice.AgentState> = new Set([
 ]);
 
 export class Announcer {
+  readonly #clock: Clock;
   readonly #timers: Timers;
   readonly #turnGraceMs: number;
   #session: SpeakingSession | null = null;
@@ -38,6 +41,7 @@ export class Announcer {
   #cancelRecheck: (() => void) | null = null;
 
   constructor(options: AnnouncerOptions) {
+    this.#clock = options.clock;
     this.#timers = options.timers;
     this.#turnGraceMs = options.turnGraceMs ?? defaultAnnouncerOptions.turnGraceMs;
   }
@@ -75,7 +79,7 @@ export class Announcer {
   }
 
   #onUserState = (event: voice.UserStateChangedEvent) => {
-    if (event.oldState === 'speaking') this.#userStoppedAt = performance.now();
+    if (event.oldState === 'speaking') this.#userStoppedAt = this.#clock.now().getTime();
     this.#check();
   };
 
@@ -85,7 +89,7 @@ export class Announcer {
     const session = this.#session;
     if (this.#pending === null || session === null) return;
     if (session.userState === 'speaking' || BUSY_AGENT_STATES.has(session.agentState)) return;
-    const graceLeft = this.#userStoppedAt + this.#turnGraceMs - performance.now();
+    const graceLeft = this.#userStoppedAt + this.#turnGraceMs - this.#clock.now().getTime();
     if (graceLeft > 0) {
       this.#cancelRecheck?.();
       this.#cancelRecheck = this.#timers.after(graceLeft, () => {

@@ -102,7 +102,11 @@ export class WorkoutCoach {
     this.#logger = options.logger;
     this.#repeatWindowMs = settings.repeatWindowMs;
     this.#summarySink = settings.summarySink;
-    this.#announcer = new Announcer({ timers: settings.timers, turnGraceMs: settings.turnGraceMs });
+    this.#announcer = new Announcer({
+      clock: options.clock,
+      timers: settings.timers,
+      turnGraceMs: settings.turnGraceMs,
+    });
     this.#rest = new RestTimer({
       clock: options.clock,
       timers: settings.timers,

@@ -176,7 +176,7 @@ export function createRepository(db: AnyPgDatabase): CoachingRepository {
         .select(
           sql`select ${session.roomName}::varchar, ${session.userId}::uuid,
             ${session.agentType}::varchar, ${session.startedAt.toISOString()}::timestamptz,
-            null::timestamptz
+            null::timestamptz, null::jsonb
           where exists (
             select 1 from ${userProfiles} where ${userProfiles.userId} = ${session.userId}::uuid
           )`,

@@ -46,18 +46,48 @@ export function deriveProgress(
   sets: readonly DoneSet[],
   skipped: ReadonlySet<number> = new Set(),
 ): WorkoutProgress {
+  return progressFromCounts(plan, countByExercise(sets), skipped);
+}
+
+/** How many sets of each exercise (by normalized name), each log_id counted once. */
+export function countByExercise(sets: readonly DoneSet[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const set of uniqueSets(sets)) {
+    const key = normalizeExerciseName(set.exercise);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * The same progress from per-exercise counts, so a session can keep counts as sets arrive and
+ * never walk its whole list of sets to answer "what's next".
+ */
+export function progressFromCounts(
+  plan: readonly Exercise[],
+  counts: ReadonlyMap<string, number>,
+  skipped: ReadonlySet<number> = new Set(),
+): WorkoutProgress {
   const exercises: ExerciseProgress[] = plan.map((exercise, index) => ({
     exercise,
     done: 0,
     skipped: skipped.has(index),
   }));
   let unplannedSets = 0;
-  for (const set of uniqueSets(sets)) {
-    const key = normalizeExerciseName(set.exercise);
+  for (const [key, count] of counts) {
     const same = exercises.filter((e) => normalizeExerciseName(e.exercise.name) === key);
-    const target = same.find((e) => e.done < e.exercise.sets) ?? same.at(-1);
-    if (target) target.done += 1;
-    else unplannedSets += 1;
+    if (same.length === 0) {
+      unplannedSets += count;
+      continue;
+    }
+    // Fill each same-named exercise in plan order; whatever is left is extra on the last one.
+    let left = count;
+    for (const e of same) {
+      const take = Math.min(left, e.exercise.sets);
+      e.done += take;
+      left -= take;
+    }
+    (same.at(-1) as ExerciseProgress).done += left;
   }
   const open = (e: ExerciseProgress) => !e.skipped && e.done < e.exercise.sets;
   const current = exercises.findIndex(open);

@@ -17,7 +17,12 @@ import {
   restWords,
   setsLeftWords,
 } from './phrases.ts';
-import { type DoneSet, deriveProgress, plannedIndexFor, type WorkoutProgress } from './progress.ts';
+import {
+  type DoneSet,
+  plannedIndexFor,
+  progressFromCounts,
+  type WorkoutProgress,
+} from './progress.ts';
 import { RestTimer } from './rest-timer.ts';
 import { describeSummary, summarizeSession } from './summary.ts';
 import { systemTimers, type Timers } from './timers.ts';
@@ -63,7 +68,6 @@ export const REST_LIMITS = { minSeconds: 1, maxSeconds: 900 } as const;
 export type LoggedSetResult = { ok: true; text: string } | { ok: false };
 
 interface RecentSet {
-  key: string;
   at: number;
   result: Promise<LoggedSetResult>;
 }
@@ -82,8 +86,12 @@ export class WorkoutCoach {
   readonly #announcer: Announcer;
   readonly #rest: RestTimer;
   readonly #sessionSets: DoneSet[] = [];
+  /** Today's sets (the context's and this session's) by normalized exercise name, once each. */
+  readonly #todayByExercise = new Map<string, DoneSet[]>();
+  readonly #seenLogIds = new Set<string>();
   readonly #skipped = new Set<number>();
-  #recentSets: RecentSet[] = [];
+  /** Sets of the repeat window by key, oldest first (a Map keeps insertion order). */
+  readonly #recentSets = new Map<string, RecentSet>();
   #paused = false;
   /** The exercise whose rest is running, so its end call and "start my rest" know it. */
   #lastPlannedIndex: number | null = null;
@@ -98,6 +106,7 @@ export class WorkoutCoach {
     const day = options.context.todays_workout;
     this.#plan = day && !day.rest_day ? day.exercises : [];
     this.#units = options.context.preferences.units;
+    for (const set of options.context.todays_sets) this.#remember(set);
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#repeatWindowMs = settings.repeatWindowMs;
@@ -122,11 +131,18 @@ export class WorkoutCoach {
   }
 
   progress(): WorkoutProgress {
-    return deriveProgress(
-      this.#plan,
-      [...this.#context.todays_sets, ...this.#sessionSets],
-      this.#skipped,
-    );
+    const counts = new Map<string, number>();
+    for (const [key, sets] of this.#todayByExercise) counts.set(key, sets.length);
+    return progressFromCounts(this.#plan, counts, this.#skipped);
+  }
+
+  #remember(set: DoneSet): void {
+    if (this.#seenLogIds.has(set.log_id)) return;
+    this.#seenLogIds.add(set.log_id);
+    const key = normalizeExerciseName(set.exercise);
+    const sets = this.#todayByExercise.get(key);
+    if (sets) sets.push(set);
+    else this.#todayByExercise.set(key, [set]);
   }
 
   get paused(): boolean {
@@ -167,20 +183,34 @@ export class WorkoutCoach {
   logSet(entry: LogEntry, append: (entry: LogEntry) => Promise<void>): Promise<LoggedSetResult> {
     const now = this.#clock.now().getTime();
     const key = setKey(entry);
-    this.#recentSets = this.#recentSets.filter((r) => now - r.at <= this.#repeatWindowMs);
-    const repeat = this.#recentSets.find((r) => r.key === key);
+    for (const [oldKey, recent] of this.#recentSets) {
+      if (now - recent.at <= this.#repeatWindowMs) break;
+      this.#recentSets.delete(oldKey);
+    }
+    const repeat = this.#recentSets.get(key);
     if (repeat) return repeat.result;
-    const result = (async (): Promise<LoggedSetResult> => {
-      try {
-        await append(entry);
-      } catch {
-        this.#recentSets = this.#recentSets.filter((r) => r.result !== result);
-        return { ok: false };
-      }
-      return { ok: true, text: this.#recordSet(entry) };
-    })();
-    this.#recentSets.push({ key, at: now, result });
-    return result;
+    // Registered before the write starts, so a re-call during the write waits for this one.
+    const record: RecentSet = { at: now, result: Promise.resolve({ ok: false }) };
+    this.#recentSets.set(key, record);
+    record.result = this.#appendAndRecord(entry, append, () => {
+      if (this.#recentSets.get(key) === record) this.#recentSets.delete(key);
+    });
+    return record.result;
+  }
+
+  async #appendAndRecord(
+    entry: LogEntry,
+    append: (entry: LogEntry) => Promise<void>,
+    forget: () => void,
+  ): Promise<LoggedSetResult> {
+    try {
+      await append(entry);
+    } catch {
+      // Not stored, so not remembered: the user's retry must write it.
+      forget();
+      return { ok: false };
+    }
+    return { ok: true, text: this.#recordSet(entry) };
   }
 
   startRest(seconds?: number): string {
@@ -283,6 +313,7 @@ export class WorkoutCoach {
   #recordSet(entry: LogEntry): string {
     const index = plannedIndexFor(this.progress(), entry.exercise);
     this.#sessionSets.push(entry);
+    this.#remember(entry);
     this.#paused = false;
     const load = formatWeight(entry.weight_kg, this.#units);
     const confirmation = `Logged ${entry.reps} reps of ${entry.exercise} ${load === 'bodyweight' ? 'with bodyweight' : `at ${load}`}.`;
@@ -293,9 +324,7 @@ export class WorkoutCoach {
     const parts = [confirmation];
     const done = progress.exercises[index];
     if (done && done.done === done.exercise.sets) {
-      const setsToday = [...this.#context.todays_sets, ...this.#sessionSets].filter(
-        (s) => plannedIndexFor(progress, s.exercise) === index,
-      );
+      const setsToday = this.#todayByExercise.get(normalizeExerciseName(entry.exercise)) ?? [];
       parts.push(
         overloadRemark(
           adviseOverload(done.exercise, setsToday),

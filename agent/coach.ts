@@ -5,6 +5,7 @@
  */
 import { type llm, voice } from '@livekit/agents';
 import type { AgentType, CoachingContext } from '../shared/schemas.ts';
+import { WorkoutCoach, type WorkoutCoachOptions } from './coaching/workout-coach.ts';
 import { buildGreeting, buildInstructions } from './instructions.ts';
 import { type ReplyDeadlineOptions, withReplyDeadline } from './resilience/reply-deadline.ts';
 import { type CoachTools, type CoachToolsOptions, createCoachTools } from './tools.ts';
@@ -13,6 +14,8 @@ export interface FitnessVoiceAgentOptions extends CoachToolsOptions {
   agentType: AgentType;
   /** Deadlines for the model's replies; the logger is the agent's own. */
   replyDeadline?: Omit<ReplyDeadlineOptions, 'logger'>;
+  /** How the session follows today's workout (rest warning, summary sink, timers). */
+  coaching?: Omit<WorkoutCoachOptions, 'context' | 'clock' | 'logger'>;
 }
 
 export class FitnessVoiceAgent extends voice.Agent {
@@ -20,10 +23,14 @@ export class FitnessVoiceAgent extends voice.Agent {
   readonly userContext: CoachingContext;
   readonly greeting: string;
   readonly coachTools: CoachTools;
+  readonly workout: WorkoutCoach;
   readonly #replyDeadline: ReplyDeadlineOptions;
 
   constructor(options: FitnessVoiceAgentOptions) {
-    const tools = createCoachTools(options);
+    const { context, clock, logger } = options;
+    const workout =
+      options.workout ?? new WorkoutCoach({ context, clock, logger, ...options.coaching });
+    const tools = createCoachTools({ ...options, workout });
     super({
       instructions: buildInstructions(options.agentType, options.context),
       tools: Object.values(tools),
@@ -32,6 +39,7 @@ export class FitnessVoiceAgent extends voice.Agent {
     this.userContext = options.context;
     this.greeting = buildGreeting(options.agentType, options.context);
     this.coachTools = tools;
+    this.workout = workout;
     this.#replyDeadline = { ...options.replyDeadline, logger: options.logger };
   }
 
@@ -43,5 +51,10 @@ export class FitnessVoiceAgent extends voice.Agent {
   ) {
     const reply = await voice.Agent.default.llmNode(this, chatCtx, toolCtx, modelSettings);
     return reply && withReplyDeadline(reply, this.#replyDeadline);
+  }
+
+  /** From here on the coach may speak unprompted in this session (the end of a rest). */
+  override async onEnter(): Promise<void> {
+    this.workout.attach(this.session);
   }
 }

@@ -81,6 +81,13 @@ const envSchema = z.object({
   GOOGLE_API_KEY: z.string().optional(),
   GOOGLE_BASE_URL: url.optional(),
   VOICE_MAX_RESPONSE_TOKENS: positiveInt(150),
+  /** Seconds before a rest ends at which the coach says so; 0 (the default) for no warning. */
+  COACH_REST_WARNING_SECONDS: z.coerce
+    .number({ error: 'must be a number' })
+    .int()
+    .min(0)
+    .max(60)
+    .default(0),
 
   LOG_SPOOL_DIR: z.string().default('.data/agent-spool'),
   AGENT_HEALTH_PORT: tcpPort(8081),
@@ -106,6 +113,8 @@ export interface CoachConfig {
   api: { baseUrl: string; serviceToken: string };
   llm: LlmConfig;
   spoolDir: string;
+  /** Null when the coach gives no warning before a rest ends. */
+  restWarningSeconds: number | null;
 }
 
 export interface SttConfig {
@@ -193,6 +202,7 @@ function coachConfig(env: Env): CoachConfig {
     api: { baseUrl: env.API_BASE_URL, serviceToken: env.SERVICE_API_TOKEN },
     llm: llmConfig(env),
     spoolDir: env.LOG_SPOOL_DIR,
+    restWarningSeconds: env.COACH_REST_WARNING_SECONDS || null,
   };
 }
 

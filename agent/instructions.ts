@@ -5,6 +5,8 @@
 
 import { profileFacts } from '../shared/profile-facts.ts';
 import type { AgentType, CoachingContext } from '../shared/schemas.ts';
+import { describeLastSession } from './coaching/last-session.ts';
+import { COACHING_TOOL_RULES } from './coaching/tool-rules.ts';
 
 interface Persona {
   /** Who the coach is for this agent type. */
@@ -55,6 +57,7 @@ const TOOL_RULES = [
   "Use get_todays_meals whenever the user asks what to eat today or about today's meals.",
   'Use log_workout_set every time the user reports a set they did, with the exercise, the reps and the weight. Use unit "lb" only when the user said pounds; for bodyweight exercises the weight is zero.',
   'Use ask_specialist_agent for anything that needs expert reasoning: new plans, substitutions, supplement safety, progress tracking or scheduling. Pick the closest specialist.',
+  ...COACHING_TOOL_RULES,
   'Read tool results and answer from them in your own short words; never read raw data aloud.',
 ];
 
@@ -72,6 +75,7 @@ function describeUser(context: CoachingContext): string[] {
     `Today is ${context.weekday}, ${context.date}.`,
     `Workout plan: ${context.workout_plan ? context.workout_plan.name : 'none yet'}.`,
     `Meal plan: ${context.meal_plan ? context.meal_plan.name : 'none yet'}.`,
+    ...describeLastSession(context),
   ];
 }
 

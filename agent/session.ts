@@ -11,6 +11,7 @@ import { voice } from '@livekit/agents';
 import { ApiRequestError, type EdgeApi } from '../shared/api-client.ts';
 import { type Logger, systemClock } from '../shared/runtime.ts';
 import { FitnessVoiceAgent } from './coach.ts';
+import { summarySinkFor } from './coaching/summary-sink.ts';
 import type { VoiceAgentConfig } from './config.ts';
 import { loadCoachingContext } from './context-loader.ts';
 import { readSessionMetadata } from './job-metadata.ts';
@@ -103,6 +104,10 @@ export async function runCoachJob<ProcessData>(
     logger,
     clock: systemClock,
     metrics,
+    coaching: {
+      restWarningSeconds: deps.config.restWarningSeconds,
+      summarySink: summarySinkFor(deps.api, ctx.job.room?.name, userId),
+    },
   });
   const session = new voice.AgentSession({
     // Deepgram's plugin never reconnects after a socket drop (see reconnecting-stt.ts).
@@ -125,6 +130,7 @@ export async function runCoachJob<ProcessData>(
       sessionEnded?.();
       // The framework has closed the session by now (it closes a started session before it runs
       // the shutdown callbacks), so every set the coach confirmed is in the spool.
+      await agent.workout.close();
       const drained = await spool.drain(SPOOL_DRAIN_TIMEOUT_MS);
       await spool.close();
       logger.info('session_summary', { ...stats.summary(), sets_left_in_spool: drained.remaining });

@@ -1,5 +1,5 @@
 /**
- * The coach's four tools. Descriptions are written for the LLM; results are short texts written
+ * The coach's tools: four core ones here, and the workout-coaching ones (agent/coaching/tools.ts). Descriptions are written for the LLM; results are short texts written
  * for a voice. Every call is logged with its name, duration and outcome only: never the
  * arguments, the answer or anything else the user said.
  */
@@ -17,6 +17,8 @@ import {
 import type { ToolCallMetrics } from './metrics/job-metrics.ts';
 import type { SpecialistOutcome } from './metrics/labels.ts';
 import { sayInsteadOfReplying } from './resilience/spoken-fallback.ts';
+import { COACHING_TOOL_NAMES, createCoachingTools } from './coaching/tools.ts';
+import { WorkoutCoach } from './coaching/workout-coach.ts';
 import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 
@@ -25,6 +27,7 @@ export const TOOL_NAMES = [
   'get_todays_meals',
   'log_workout_set',
   'ask_specialist_agent',
+  ...COACHING_TOOL_NAMES,
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -47,6 +50,8 @@ export interface CoachToolsOptions {
   fillerDelayMs?: number;
   /** Counts and times every call (agent/metrics); nothing is recorded without it. */
   metrics?: ToolCallMetrics;
+  /** Today's workout as the session follows it; one is made from the context when left out. */
+  workout?: WorkoutCoach;
 }
 
 const ignoreToolMetrics: ToolCallMetrics = {
@@ -105,6 +110,7 @@ export function createCoachTools(options: CoachToolsOptions) {
   const { context, logSink, specialists, logger, clock } = options;
   const settings = { ...defaultCoachToolsOptions, ...options };
   const report: ToolReport = { logger, metrics: settings.metrics };
+  const workout = options.workout ?? new WorkoutCoach({ context, clock, logger });
   /** A tool answered from the pre-loaded context: rendered once, as the context never changes. */
   const contextLookup = (name: ToolName, description: string, render: () => string) => {
     let text: string | undefined;
@@ -155,17 +161,11 @@ export function createCoachTools(options: CoachToolsOptions) {
           now: clock.now(),
         });
         if (!result.ok) return { outcome: 'rejected', value: result.reason };
-        try {
-          await logSink.append(result.entry);
-        } catch {
-          // Nothing was confirmed, so the user simply repeats the set.
-          return { outcome: 'failed', value: SET_NOT_SAVED };
-        }
-        const { reps, weight_kg } = result.entry;
-        return {
-          outcome: 'ok',
-          value: `Logged ${reps} reps of ${result.entry.exercise} at ${weight_kg} kg.`,
-        };
+        // The same set re-sent within seconds (a barge-in lost the first answer) is stored once.
+        const logged = await workout.logSet(result.entry, (entry) => logSink.append(entry));
+        // Nothing was confirmed, so the user simply repeats the set.
+        if (!logged.ok) return { outcome: 'failed', value: SET_NOT_SAVED };
+        return { outcome: 'ok', value: logged.text };
       }),
   });
 
@@ -217,7 +217,13 @@ export function createCoachTools(options: CoachToolsOptions) {
       }),
   });
 
-  return { get_todays_workout, get_todays_meals, log_workout_set, ask_specialist_agent };
+  return {
+    get_todays_workout,
+    get_todays_meals,
+    log_workout_set,
+    ask_specialist_agent,
+    ...createCoachingTools(workout, (name, body) => instrumented(report, name, body)),
+  };
 }
 
 export type CoachTools = ReturnType<typeof createCoachTools>;

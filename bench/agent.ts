@@ -7,7 +7,10 @@
  *   session and then served from memory, which is what a session does).
  * - Logging: `log_workout_set` 10,000 times, one after another, into a real LogSpool on the local
  *   disk, so each call includes validation, the JSONL append and its fdatasync; the spool's sender
- *   runs meanwhile (into an in-memory receiver, so the network does not count).
+ *   runs meanwhile (into an in-memory receiver, so the network does not count). Every call is a
+ *   different set (reps and weight vary), so none is taken for a re-sent one and skipped.
+ * - Workout coaching: each quick coaching tool 10,000 times on a session mid-workout (a few sets
+ *   logged, a rest running), as the framework calls them; pause and resume alternate.
  * - RSS: bench/agent-idle-job.ts in its own process, after a forced GC (see that file).
  */
 import { spawn } from 'node:child_process';
@@ -42,6 +45,63 @@ async function p99Ms(fn: Timed, calls: number, warmup: number): Promise<number> 
   return Math.round(nearestRank(samples, 99) * 1000) / 1000;
 }
 
+/** Tools of a session mid-workout: three sets logged (in memory), a rest running. */
+async function coachingMidWorkout() {
+  const tools = createCoachTools({
+    context: exampleContext(),
+    logSink: { append: async () => {} },
+    specialists: { askSpecialist: () => Promise.reject(new Error('not used')) },
+    logger: silentLogger,
+    clock: systemClock,
+  });
+  for (const reps of [10, 10, 9]) {
+    await tools.log_workout_set.execute(
+      { exercise: 'Back squat', reps, weight: 60 },
+      undefined as never,
+    );
+  }
+  return tools;
+}
+
+async function coachingToolsP99(
+  tools: Awaited<ReturnType<typeof coachingMidWorkout>>,
+  calls: number,
+  warmup: number,
+): Promise<Record<string, number>> {
+  const none = undefined as never;
+  let paused = false;
+  return {
+    tool_get_workout_progress_p99_ms: await p99Ms(
+      () => tools.get_workout_progress.execute({}, none),
+      calls,
+      warmup,
+    ),
+    tool_start_rest_p99_ms: await p99Ms(() => tools.start_rest.execute({}, none), calls, warmup),
+    tool_add_rest_time_p99_ms: await p99Ms(
+      () => tools.add_rest_time.execute({ seconds: 30 }, none),
+      calls,
+      warmup,
+    ),
+    tool_skip_rest_p99_ms: await p99Ms(() => tools.skip_rest.execute({}, none), calls, warmup),
+    tool_pause_resume_workout_p99_ms: await p99Ms(
+      () => {
+        paused = !paused;
+        return paused
+          ? tools.pause_workout.execute({}, none)
+          : tools.resume_workout.execute({}, none);
+      },
+      calls,
+      warmup,
+    ),
+    tool_repeat_last_p99_ms: await p99Ms(() => tools.repeat_last.execute({}, none), calls, warmup),
+    tool_finish_workout_p99_ms: await p99Ms(
+      () => tools.finish_workout.execute({}, none),
+      calls,
+      warmup,
+    ),
+  };
+}
+
 async function idleJobRssMb(): Promise<number> {
   const child = spawn(process.execPath, ['--expose-gc', IDLE_JOB], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -70,7 +130,12 @@ export async function runAgentBench(): Promise<Record<string, number>> {
       clock: systemClock,
     });
     const noOptions = undefined as never;
-    const set = { exercise: 'back squat', reps: 8, weight: 100 };
+    let setNumber = 0;
+    const nextSet = () => {
+      const n = setNumber++;
+      return { exercise: 'back squat', reps: 1 + (n % 1000), weight: 10 * Math.floor(n / 1000) };
+    };
+    const coaching = await coachingMidWorkout();
     const results = {
       tool_get_todays_workout_p99_ms: await p99Ms(
         () => tools.get_todays_workout.execute({}, noOptions),
@@ -83,10 +148,11 @@ export async function runAgentBench(): Promise<Record<string, number>> {
         warmup,
       ),
       tool_log_workout_set_p99_ms: await p99Ms(
-        () => tools.log_workout_set.execute(set, noOptions),
+        () => tools.log_workout_set.execute(nextSet(), noOptions),
         calls,
         warmup,
       ),
+      ...(await coachingToolsP99(coaching, calls, warmup)),
       tool_calls_per_measurement: calls,
       agent_job_rss_mb: await idleJobRssMb(),
     };

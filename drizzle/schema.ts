@@ -13,7 +13,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import type { MealDay, WorkoutDay } from '../shared/schemas.ts';
+import type { MealDay, SessionSummary, WorkoutDay } from '../shared/schemas.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -109,6 +109,8 @@ export const voiceSessions = pgTable(
     agentType: varchar('agent_type', { length: 20 }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** What the session achieved, stored by the agent; the next session's context carries it. */
+    summary: jsonb('summary').$type<SessionSummary>(),
   },
   (table) => [index('voice_sessions_user_id_idx').on(table.userId)],
 );

@@ -17,6 +17,7 @@ import {
   type LogEntry,
   type SpecialistQueryRequest,
   type SpecialistQueryResponse,
+  type StoreSessionSummaryRequest,
   specialistQueryResponseSchema,
 } from './schemas.ts';
 
@@ -76,6 +77,12 @@ export interface EdgeApi {
     request: SpecialistQueryRequest,
     signal?: AbortSignal,
   ): Promise<SpecialistQueryResponse>;
+  /** Stores (or replaces) a session's summary; idempotent, so a retry is always safe. */
+  storeSessionSummary(
+    roomName: string,
+    request: StoreSessionSummaryRequest,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 async function send(request: () => Promise<Response>): Promise<Response> {
@@ -150,6 +157,17 @@ export function createApiClient(options: ApiClientOptions): EdgeApi {
       );
       if (!response.ok) throw await failure(response);
       return parse(response, specialistQueryResponseSchema);
+    },
+
+    async storeSessionSummary(roomName, request, signal) {
+      const response = await send(() =>
+        client.v1['voice-sessions'][':room_name'].summary.$put(
+          { param: { room_name: roomName }, json: request },
+          init(signal),
+        ),
+      );
+      if (!response.ok) throw await failure(response);
+      await response.arrayBuffer().catch(() => undefined);
     },
   };
 }

@@ -167,6 +167,70 @@ export const preferencesSchema = z.object({
 });
 export type Preferences = z.infer<typeof preferencesSchema>;
 
+// ---------------------------------------------------------------- training history and summaries
+
+/** Bounds on what the context carries about past training, so it stays small and cacheable. */
+export const HISTORY_LIMITS = {
+  /** How far back the history looks, in days. */
+  lookbackDays: 28,
+  /** At most this many logged sets are read to build it. */
+  logsRead: 300,
+  /** At most this many of today's sets are carried. */
+  todaysSets: 100,
+  /** At most this many sets of an exercise's last session are carried. */
+  lastSessionSets: 12,
+  summaryExercises: 30,
+  summaryNoteMaxLength: 500,
+} as const;
+
+const setFigures = {
+  reps: z.number().int().nonnegative(),
+  weight_kg: z.number().nonnegative(),
+};
+
+export const loggedSetSchema = z.object({
+  log_id: z.uuid(),
+  exercise: z.string(),
+  ...setFigures,
+  logged_at: isoDateTimeSchema,
+});
+export type LoggedSet = z.infer<typeof loggedSetSchema>;
+
+export const exerciseHistorySchema = z.object({
+  /** The exercise as today's plan names it. */
+  exercise: z.string(),
+  /** The most recent earlier day (user's local date) with sets of this exercise. */
+  last_session: z.object({ date: z.iso.date(), sets: z.array(z.object(setFigures)) }).nullable(),
+  /** Heaviest set of the lookback window (more reps breaks a tie), today excluded. */
+  best_recent_set: z.object({ date: z.iso.date(), ...setFigures }).nullable(),
+});
+export type ExerciseHistory = z.infer<typeof exerciseHistorySchema>;
+
+/** A stored session summary as the API answers it (tolerant; the strict request form is below). */
+export const lastSessionSchema = z.object({
+  room_name: z.string(),
+  started_at: isoDateTimeSchema,
+  /** Null until LiveKit reported the room finished. */
+  ended_at: isoDateTimeSchema.nullable(),
+  agent_type: z.string(),
+  summary: z.object({
+    sets: z.number(),
+    total_volume_kg: z.number(),
+    exercises: z.array(
+      z.object({
+        exercise: z.string(),
+        sets: z.number(),
+        volume_kg: z.number(),
+        best_reps: z.number(),
+        best_weight_kg: z.number(),
+      }),
+    ),
+    new_bests: z.array(z.object({ exercise: z.string(), reps: z.number(), weight_kg: z.number() })),
+    note: z.string().optional(),
+  }),
+});
+export type LastSession = z.infer<typeof lastSessionSchema>;
+
 export const coachingContextSchema = z.object({
   profile: profileSchema,
   preferences: preferencesSchema,
@@ -177,6 +241,12 @@ export const coachingContextSchema = z.object({
   /** The user's local date (YYYY-MM-DD) in the profile's time zone. */
   date: z.iso.date(),
   weekday: weekdaySchema,
+  /** Per exercise of today's plan; defaults keep an older API's answer readable. */
+  recent_training: z.array(exerciseHistorySchema).default([]),
+  /** Sets already logged on the user's local today, oldest first. */
+  todays_sets: z.array(loggedSetSchema).default([]),
+  /** The summary of the user's most recent session that stored one. */
+  last_session: lastSessionSchema.nullable().default(null),
 });
 export type CoachingContext = z.infer<typeof coachingContextSchema>;
 
@@ -246,6 +316,46 @@ export const listWorkoutLogsQuerySchema = z.strictObject({
 });
 
 export const workoutLogListSchema = z.object({ logs: z.array(workoutLogSchema) });
+
+// ---------------------------------------------------------------- session summaries
+
+const summaryExerciseSchema = z.strictObject({
+  exercise: exerciseNameSchema,
+  sets: z.number().int().min(1).max(10_000),
+  volume_kg: z.number().nonnegative().max(1e9),
+  best_reps: repsSchema,
+  best_weight_kg: weightKgSchema,
+});
+
+/** What a session achieved, as the agent stores it with the voice_sessions row. */
+export const sessionSummarySchema = z.strictObject({
+  sets: z.number().int().nonnegative().max(10_000),
+  total_volume_kg: z.number().nonnegative().max(1e9),
+  exercises: z.array(summaryExerciseSchema).max(HISTORY_LIMITS.summaryExercises),
+  new_bests: z
+    .array(
+      z.strictObject({ exercise: exerciseNameSchema, reps: repsSchema, weight_kg: weightKgSchema }),
+    )
+    .max(HISTORY_LIMITS.summaryExercises),
+  /** What the coach wants to remember for next time ("left knee felt sore"), in a few words. */
+  note: z
+    .string()
+    .trim()
+    .max(HISTORY_LIMITS.summaryNoteMaxLength, {
+      error: `must be at most ${HISTORY_LIMITS.summaryNoteMaxLength} characters`,
+    })
+    .regex(/^[^\p{Cc}\p{Cs}]*$/u, { error: 'must not contain control characters or broken text' })
+    .optional(),
+});
+export type SessionSummary = z.infer<typeof sessionSummarySchema>;
+
+export const storeSessionSummaryRequestSchema = z.strictObject({
+  user_id: userIdSchema,
+  summary: sessionSummarySchema,
+});
+export type StoreSessionSummaryRequest = z.infer<typeof storeSessionSummaryRequestSchema>;
+
+export const storeSessionSummaryResponseSchema = z.object({ room_name: z.string() });
 
 // ---------------------------------------------------------------- specialists
 

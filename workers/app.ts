@@ -14,6 +14,7 @@ import { logRoutes } from './routes/logs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { specialistRoutes } from './routes/specialists.ts';
 import { userRoutes } from './routes/users.ts';
+import { voiceSessionRoutes } from './routes/voice-sessions.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -47,7 +48,8 @@ export function createApp(services: Services) {
     .route('/v1/users', userRoutes)
     .route('/v1/logs', logRoutes)
     .route('/v1/specialists', specialistRoutes)
-    .route('/v1/livekit', livekitWebhookRoutes);
+    .route('/v1/livekit', livekitWebhookRoutes)
+    .route('/v1/voice-sessions', voiceSessionRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

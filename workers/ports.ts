@@ -4,10 +4,12 @@
  * tests hand in real local services and production hands in the hosted ones.
  */
 import type {
+  LastSession,
   LogEntry,
   MealPlan,
   Preferences,
   Profile,
+  SessionSummary,
   Specialist,
   SpecialistQueryResponse,
   WorkoutLog,
@@ -35,6 +37,12 @@ export interface VoiceSessionRecord {
   userId: string;
   agentType: string;
   startedAt: Date;
+}
+
+export interface VoiceSessionSummary {
+  roomName: string;
+  userId: string;
+  summary: SessionSummary;
 }
 
 export interface VoiceSessionEnd {
@@ -65,6 +73,13 @@ export interface CoachingRepository {
    * room is unknown or its end was already recorded (so a redelivered event changes nothing).
    */
   endVoiceSession(end: VoiceSessionEnd): Promise<boolean>;
+  /**
+   * Stores (or replaces) the summary of a recorded session of this user: the same call twice
+   * leaves the same row. False when no session of this user has this room name.
+   */
+  storeSessionSummary(record: VoiceSessionSummary): Promise<boolean>;
+  /** The user's most recent session that has a summary, or null. */
+  findLastSession(userId: string): Promise<LastSession | null>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
 }

@@ -46,13 +46,14 @@ export function createServices(options: ServiceOptions): Services {
   // Every consumer, the routes and the orchestrator alike, sees a database outage as a 503.
   const repository = guardRepository(options.repository, logger);
   const clock = options.clock ?? systemClock;
+  const cache = createCache(config.cache, clock);
   return {
     config,
     repository,
-    cache: createCache(config.cache, clock),
+    cache,
     queue: createLogQueue(
       config.queue,
-      (entries) => deliverLogs(repository, entries, logger),
+      (entries) => deliverLogs(repository, entries, logger, cache),
       logger,
     ),
     callbackVerifier: createCallbackVerifier(config.queue),

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import { DEV_DEFAULTS, withDevDefaults } from '../../shared/dev-defaults.ts';
+import type { Clock } from '../../shared/runtime.ts';
 import { createApp } from '../../workers/app.ts';
 import { loadApiConfig } from '../../workers/config.ts';
 import { createOrchestrator } from '../../workers/orchestrator/index.ts';
@@ -23,9 +24,9 @@ export interface EdgeApiServer {
 }
 
 export async function startEdgeApi(
-  options: { orchestratorBaseUrl?: string } = {},
+  options: { orchestratorBaseUrl?: string; clock?: Clock } = {},
 ): Promise<EdgeApiServer> {
-  const test = await createTestServices();
+  const test = await createTestServices(options.clock ? { clock: options.clock } : {});
   if (options.orchestratorBaseUrl) {
     const config = loadApiConfig(
       withDevDefaults({

@@ -71,6 +71,9 @@ export function exampleContext(overrides: Partial<CoachingContext> = {}): Coachi
     },
     date: '2026-02-02',
     weekday: 'monday',
+    recent_training: [],
+    todays_sets: [],
+    last_session: null,
     ...overrides,
   };
   return coachingContextSchema.parse(context);

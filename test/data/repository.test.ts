@@ -403,6 +403,7 @@ describe.each(Object.keys(subjects) as DatabaseDriver[])('repository on %s', (dr
           agentType: 'workout',
           startedAt: session.startedAt,
           endedAt: null,
+          summary: null,
         },
       ]);
     });

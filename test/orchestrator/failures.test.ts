@@ -37,6 +37,8 @@ const profileOnlyRepository: CoachingRepository = {
   endVoiceSession: notUsed,
   listWorkoutLogs: notUsed,
   recordVoiceSession: notUsed,
+  storeSessionSummary: notUsed,
+  findLastSession: notUsed,
   ping: notUsed,
 };
 

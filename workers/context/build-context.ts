@@ -61,7 +61,20 @@ export function localDay(now: Date, timeZone: string): LocalDay {
   };
 }
 
-export function buildCoachingContext(data: CoachingData, now: Date): CoachingContext {
+/** What the context carries about past sessions; empty for a user who never trained. */
+export interface PastTraining {
+  recent_training: CoachingContext['recent_training'];
+  todays_sets: CoachingContext['todays_sets'];
+  last_session: CoachingContext['last_session'];
+}
+
+const NO_PAST_TRAINING: PastTraining = { recent_training: [], todays_sets: [], last_session: null };
+
+export function buildCoachingContext(
+  data: CoachingData,
+  now: Date,
+  past: PastTraining = NO_PAST_TRAINING,
+): CoachingContext {
   const { date, weekday } = localDay(now, data.profile.time_zone);
   return {
     profile: data.profile,
@@ -72,5 +85,6 @@ export function buildCoachingContext(data: CoachingData, now: Date): CoachingCon
     todays_meals: data.mealPlan?.days.find((day) => day.day === weekday) ?? null,
     date,
     weekday,
+    ...past,
   };
 }

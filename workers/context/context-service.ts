@@ -6,17 +6,24 @@
 
 import { parseJson } from '../../shared/parse-json.ts';
 import { errorName } from '../../shared/runtime.ts';
-import { type CoachingContext, coachingContextSchema } from '../../shared/schemas.ts';
+import {
+  type CoachingContext,
+  coachingContextSchema,
+  HISTORY_LIMITS,
+} from '../../shared/schemas.ts';
 import type { Services } from '../app-env.ts';
 import { unavailable } from '../errors.ts';
-import { buildCoachingContext, localDay } from './build-context.ts';
+import type { CoachingData } from '../ports.ts';
+import { buildCoachingContext, localDay, type PastTraining } from './build-context.ts';
+import { buildTrainingHistory } from './training-history.ts';
 
 export type ContextDependencies = Pick<
   Services,
   'config' | 'repository' | 'cache' | 'clock' | 'logger'
 >;
 
-export const contextCacheKey = (userId: string) => `context:v1:${userId}`;
+/** v2: the context carries past training; a v1 entry (without it) is simply never read. */
+export const contextCacheKey = (userId: string) => `context:v2:${userId}`;
 
 async function readCached(
   deps: ContextDependencies,
@@ -41,6 +48,48 @@ async function readCached(
   return parsed.data.date === today ? parsed.data : null;
 }
 
+/**
+ * Recent sets and the last session's summary: read only on a cache miss (two reads side by side)
+ * and cached with the rest, so a warm context costs no more than before.
+ */
+async function loadPastTraining(
+  deps: ContextDependencies,
+  data: CoachingData,
+  now: Date,
+): Promise<PastTraining> {
+  const since = new Date(now.getTime() - HISTORY_LIMITS.lookbackDays * 86_400_000);
+  const [logs, last_session] = await Promise.all([
+    deps.repository.listWorkoutLogs(data.profile.user_id, {
+      since,
+      limit: HISTORY_LIMITS.logsRead,
+    }),
+    deps.repository.findLastSession(data.profile.user_id),
+  ]);
+  const { date, weekday } = localDay(now, data.profile.time_zone);
+  const plannedDay = data.workoutPlan?.days.find((day) => day.day === weekday) ?? null;
+  return { ...buildTrainingHistory(logs, plannedDay, data.profile.time_zone, date), last_session };
+}
+
+/** Drops the cached contexts of these users, best effort: new sets or a summary outdate them. */
+export async function forgetCachedContexts(
+  deps: Pick<ContextDependencies, 'cache' | 'logger'>,
+  userIds: Iterable<string>,
+): Promise<void> {
+  await Promise.all(
+    [...new Set(userIds)].map(async (userId) => {
+      try {
+        await deps.cache.delete(contextCacheKey(userId));
+      } catch (error) {
+        // The entry then lives until its TTL; the sets themselves are stored either way.
+        deps.logger.warn('context_cache_evict_failed', {
+          user_id: userId,
+          error: errorName(error),
+        });
+      }
+    }),
+  );
+}
+
 /** The user's context for their local today; null when the user has no profile. */
 export async function getCoachingContext(
   deps: ContextDependencies,
@@ -52,7 +101,7 @@ export async function getCoachingContext(
 
   const data = await deps.repository.findCoachingData(userId);
   if (!data) return null;
-  const context = buildCoachingContext(data, now);
+  const context = buildCoachingContext(data, now, await loadPastTraining(deps, data, now));
   const { secondsLeft } = localDay(now, context.profile.time_zone);
   const ttlSeconds = Math.min(deps.config.cache.ttlSeconds, secondsLeft);
   try {

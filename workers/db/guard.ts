@@ -36,6 +36,8 @@ export function guardRepository(
     listWorkoutLogs: guard('listWorkoutLogs', repository.listWorkoutLogs),
     recordVoiceSession: guard('recordVoiceSession', repository.recordVoiceSession),
     endVoiceSession: guard('endVoiceSession', repository.endVoiceSession),
+    storeSessionSummary: guard('storeSessionSummary', repository.storeSessionSummary),
+    findLastSession: guard('findLastSession', repository.findLastSession),
     ping: guard('ping', repository.ping),
   };
 }

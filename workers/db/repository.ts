@@ -3,7 +3,7 @@
  * drizzle Postgres driver shares, so Neon (HTTP and WebSocket), node-postgres and PGlite all run
  * exactly this code.
  */
-import { and, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { z } from 'zod';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../../drizzle/schema.ts';
 import {
   type LogEntry,
+  lastSessionSchema,
   mealPlanSchema,
   preferencesSchema,
   profileSchema,
@@ -175,7 +176,7 @@ export function createRepository(db: AnyPgDatabase): CoachingRepository {
         .select(
           sql`select ${session.roomName}::varchar, ${session.userId}::uuid,
             ${session.agentType}::varchar, ${session.startedAt.toISOString()}::timestamptz,
-            null::timestamptz
+            null::timestamptz, null::jsonb
           where exists (
             select 1 from ${userProfiles} where ${userProfiles.userId} = ${session.userId}::uuid
           )`,
@@ -196,6 +197,38 @@ export function createRepository(db: AnyPgDatabase): CoachingRepository {
         .where(and(eq(voiceSessions.roomName, roomName), isNull(voiceSessions.endedAt)))
         .returning({ roomName: voiceSessions.roomName });
       return ended.length > 0;
+    },
+
+    async storeSessionSummary({ roomName, userId, summary }) {
+      const updated = await db
+        .update(voiceSessions)
+        .set({ summary })
+        .where(and(eq(voiceSessions.roomName, roomName), eq(voiceSessions.userId, userId)))
+        .returning({ roomName: voiceSessions.roomName });
+      return updated.length > 0;
+    },
+
+    async findLastSession(userId) {
+      const rows = await db
+        .select()
+        .from(voiceSessions)
+        .where(and(eq(voiceSessions.userId, userId), isNotNull(voiceSessions.summary)))
+        .orderBy(desc(voiceSessions.startedAt), desc(voiceSessions.roomName))
+        .limit(1);
+      const row = rows[0];
+      if (!row) return null;
+      return parseStored(
+        lastSessionSchema,
+        {
+          room_name: row.roomName,
+          started_at: row.startedAt.toISOString(),
+          ended_at: row.endedAt?.toISOString() ?? null,
+          agent_type: row.agentType,
+          summary: row.summary,
+        },
+        'session summary',
+        userId,
+      );
     },
 
     async ping() {

@@ -5,7 +5,8 @@
 
 import { errorName } from '../../shared/runtime.ts';
 import type { LogEntry } from '../../shared/schemas.ts';
-import type { CoachingRepository, Logger } from '../ports.ts';
+import { forgetCachedContexts } from '../context/context-service.ts';
+import type { Cache, CoachingRepository, Logger } from '../ports.ts';
 
 /** Delivers a batch; resolves with how many rows were new. */
 export type DeliverLogs = (entries: readonly LogEntry[]) => Promise<number>;
@@ -27,6 +28,8 @@ export async function deliverLogs(
   repository: CoachingRepository,
   entries: readonly LogEntry[],
   logger: Logger,
+  /** When given, the cached contexts of users with new sets are dropped (they carry today's sets). */
+  cache?: Cache,
 ): Promise<number> {
   let stored: number;
   try {
@@ -37,6 +40,12 @@ export async function deliverLogs(
       error: errorName(error),
     });
     throw new LogDeliveryError({ cause: error });
+  }
+  if (cache && stored > 0) {
+    await forgetCachedContexts(
+      { cache, logger },
+      entries.map((entry) => entry.user_id),
+    );
   }
   logger.info('logs_delivered', { entries: entries.length, stored });
   return stored;

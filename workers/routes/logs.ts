@@ -132,7 +132,7 @@ export const logRoutes = router
     return c.json({ accepted: entries.length }, 202);
   })
   .post(deliverRoute.path, async (c) => {
-    const { callbackVerifier, config, repository, logger } = c.var.services;
+    const { callbackVerifier, config, repository, logger, cache } = c.var.services;
     const body = await c.req.text();
     const signature = c.req.header('upstash-signature') ?? '';
     // Without QStash there is no callback URL: nothing from outside can be a genuine delivery.
@@ -153,7 +153,7 @@ export const logRoutes = router
       return c.json(errorBody(error.code, error.message), NON_RETRYABLE_STATUS);
     }
     try {
-      const stored = await deliverLogs(repository, entries, logger);
+      const stored = await deliverLogs(repository, entries, logger, cache);
       return c.json({ stored }, 200);
     } catch (error) {
       if (error instanceof LogDeliveryError) {

@@ -1,0 +1,71 @@
+/**
+ * The short lines the coach uses about today's workout, in the user's units. Pure functions:
+ * every quick answer is built from these and in-memory state only.
+ */
+import type { ExerciseHistory, Preferences } from '../../shared/schemas.ts';
+import { adviseOverload } from './overload.ts';
+import type { WorkoutProgress } from './progress.ts';
+import { formatStep, formatWeight } from './units.ts';
+
+/** 120 → "2 minutes", 90 → "1 minute 30 seconds", 45 → "45 seconds". */
+export function restWords(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  const minutes = Math.floor(whole / 60);
+  const rest = whole % 60;
+  const m = minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  const s = rest === 1 ? '1 second' : `${rest} seconds`;
+  if (minutes === 0) return s;
+  return rest === 0 ? m : `${m} ${s}`;
+}
+
+/** "set 3 of 4 of back squat, 6 reps at 80 kg", for the exercise at `index`. */
+export function describeSet(
+  progress: WorkoutProgress,
+  index: number,
+  units: Preferences['units'],
+): string {
+  const { exercise, done } = progress.exercises[index] ?? { exercise: null, done: 0 };
+  if (!exercise) return 'nothing';
+  const load = formatWeight(exercise.load_kg, units);
+  const how = load === 'bodyweight' ? 'with bodyweight' : `at ${load}`;
+  const notes = exercise.notes ? ` (${exercise.notes})` : '';
+  return `set ${done + 1} of ${exercise.sets} of ${exercise.name}, ${exercise.reps} reps ${how}${notes}`;
+}
+
+export function setsLeftWords(progress: WorkoutProgress): string {
+  return progress.setsLeft === 1 ? '1 set left today' : `${progress.setsLeft} sets left today`;
+}
+
+/** What last time says about this exercise today, by the overload rule; empty when nothing. */
+export function lastTimeAdvice(
+  progress: WorkoutProgress,
+  index: number,
+  history: readonly ExerciseHistory[],
+  units: Preferences['units'],
+): string {
+  const entry = progress.exercises[index];
+  if (!entry || entry.done > 0) return '';
+  const last = history.find((h) => h.exercise === entry.exercise.name)?.last_session;
+  if (!last) return '';
+  const advice = adviseOverload(entry.exercise, last.sets);
+  if (advice.kind === 'increase') {
+    return ` Last time every set hit the target, so try ${formatWeight(advice.toKg, units)} today.`;
+  }
+  const reps = last.sets.map((s) => s.reps).join(', ');
+  return ` Last time (${last.date}): ${reps} reps.`;
+}
+
+/** The remark after the last planned set of an exercise, by the overload rule; empty when none. */
+export function overloadRemark(
+  advice: ReturnType<typeof adviseOverload>,
+  plannedReps: number,
+  units: Preferences['units'],
+): string {
+  if (advice.kind === 'increase') {
+    return ` Every set hit ${plannedReps} reps: next time add ${formatStep(advice.stepKg, units)} and go ${formatWeight(advice.toKg, units)}.`;
+  }
+  if (advice.kind === 'hold') {
+    return ` Hold ${formatWeight(advice.loadKg, units)} next time until every set reaches ${plannedReps} reps.`;
+  }
+  return '';
+}

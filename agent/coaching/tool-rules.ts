@@ -1,0 +1,8 @@
+/** What the coach is told about the workout-coaching tools (agent/coaching/tools.ts). */
+export const COACHING_TOOL_RULES = [
+  'Use get_workout_progress for "what\'s next", "how many sets are left" and "where am I".',
+  'After log_workout_set, say its confirmation briefly, including the rest and the next set it names.',
+  'The coach calls the end of each rest by itself; use start_rest, add_rest_time and skip_rest when the user asks about their rest.',
+  'Use pause_workout, resume_workout, skip_exercise and repeat_last when the user asks for them.',
+  'When the user says they are done for today, use finish_workout and tell them the summary in one or two sentences.',
+] as const;

@@ -87,6 +87,19 @@ export interface LogQueue {
   drain(): Promise<void>;
 }
 
+/**
+ * Where the embedded queue keeps accepted sets until they are stored: a table in the same
+ * database, so what was answered 202 survives a crash of the process.
+ */
+export interface LogOutbox {
+  /** Keeps the sets (a log_id already waiting is kept once); resolves once they are durable. */
+  add(entries: readonly LogEntry[]): Promise<void>;
+  /** Up to `limit` waiting sets, oldest first. */
+  next(limit: number): Promise<LogEntry[]>;
+  /** Forgets sets that were delivered. */
+  remove(logIds: readonly string[]): Promise<void>;
+}
+
 /** Verifies that a delivery callback really comes from the queue (QStash's Upstash-Signature). */
 export interface CallbackVerifier {
   verify(input: { signature: string; body: string; url: string }): Promise<boolean>;

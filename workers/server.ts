@@ -79,7 +79,12 @@ export async function startApiServer(
     throw error;
   }
 
-  const services = createServices({ config, repository: database.repository, logger });
+  const services = createServices({
+    config,
+    repository: database.repository,
+    outbox: database.outbox,
+    logger,
+  });
   const app = createApp(services);
   const listening = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const httpServer = serve({ fetch: app.fetch, port: server.PORT, hostname: server.HOST }, () =>

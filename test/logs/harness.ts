@@ -80,6 +80,7 @@ export async function startLogsHarness(options: {
   const services = createServices({
     config,
     repository: apiDatabase.repository,
+    outbox: apiDatabase.outbox,
     logger: silentLogger,
   });
   app = createApp(services);

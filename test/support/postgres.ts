@@ -8,7 +8,7 @@ import { seedDatabase } from '../../drizzle/seed.ts';
 import type { DatabaseConfig } from '../../workers/db/open.ts';
 import { openNodeDatabase } from '../../workers/db/open-node.ts';
 import type { AnyPgDatabase } from '../../workers/db/repository.ts';
-import type { CoachingRepository } from '../../workers/ports.ts';
+import type { CoachingRepository, LogOutbox } from '../../workers/ports.ts';
 
 export interface TestDatabase {
   /** A plain postgres:// URL of the new database. */
@@ -17,6 +17,7 @@ export interface TestDatabase {
   /** node-postgres on the new database, for arranging and inspecting rows. */
   db: AnyPgDatabase;
   repository: CoachingRepository;
+  outbox: LogOutbox;
   drop(): Promise<void>;
 }
 
@@ -58,6 +59,7 @@ export async function createTestDatabase(options: { seed?: boolean } = {}): Prom
     name,
     db: database.db,
     repository: database.repository,
+    outbox: database.outbox,
     async drop() {
       await database.close();
       await dropDatabase(admin, name);

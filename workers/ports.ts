@@ -73,6 +73,20 @@ export interface Cache {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * The value and the key's generation, read together: a token that changes on every
+   * `invalidate`, so a value computed after this read can be written only if none came between.
+   */
+  getVersioned(key: string): Promise<{ value: string | null; generation: string }>;
+  /** Writes only while the key's generation is still `generation`; false when it has moved on. */
+  setIfGeneration(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+    generation: string,
+  ): Promise<boolean>;
+  /** Deletes the value and moves the generation on, so a write prepared before it is refused. */
+  invalidate(key: string): Promise<void>;
   ping(): Promise<void>;
 }
 

@@ -12,10 +12,12 @@ import type { CoachingContext } from '../../shared/schemas.ts';
 import { createCache } from '../../workers/adapters/cache/index.ts';
 import { createMemoryCache } from '../../workers/adapters/cache/memory.ts';
 import { createApp } from '../../workers/app.ts';
+import { contextCacheKey } from '../../workers/context/context-service.ts';
 import type { Cache, CoachingData, CoachingRepository } from '../../workers/ports.ts';
 import { serviceHeaders } from '../support/auth.ts';
 import { createTestServices, type TestServices } from '../support/services.ts';
 import {
+  redisCommand,
   startUpstashRedisStandin,
   type UpstashRedisStandin,
 } from '../support/upstash-redis-standin.ts';
@@ -69,6 +71,9 @@ describe.each(Object.keys(adapters))(
   (name) => {
     let test: TestServices;
     afterAll(async () => {
+      // Redis is shared with other test files that read the same seeded users.
+      const key = contextCacheKey((SEED_USERS[1] as (typeof SEED_USERS)[number]).user.id);
+      if (name === 'upstash') await redisCommand(['DEL', key, `${key}:generation`]);
       await test?.cleanup();
     });
 

@@ -25,9 +25,19 @@ return 1`;
 export interface UpstashCacheOptions {
   url: string;
   token: string;
+  /**
+   * Longest wait for one command, retries included.
+   * @defaultValue 1000
+   */
+  commandTimeoutMs?: number;
 }
 
-export function createUpstashCache({ url, token }: UpstashCacheOptions): Cache {
+export const defaultUpstashCacheOptions = {
+  commandTimeoutMs: 1000,
+} as const satisfies Partial<UpstashCacheOptions>;
+
+export function createUpstashCache(options: UpstashCacheOptions): Cache {
+  const { url, token, commandTimeoutMs } = { ...defaultUpstashCacheOptions, ...options };
   const redis = new Redis({
     url,
     token,
@@ -38,6 +48,9 @@ export function createUpstashCache({ url, token }: UpstashCacheOptions): Cache {
     // The SDK's default (5 retries, up to ~4 s of backoff) would outlast a request's budget; a
     // cache that cannot answer quickly is better treated as a miss by the caller.
     retry: { retries: 2, backoff: (attempt) => 50 * 2 ** attempt },
+    // A fresh deadline per command: an Upstash that accepts the request and never answers (Redis
+    // gone behind it) must cost a request this long at most, after which the caller falls back.
+    signal: () => AbortSignal.timeout(commandTimeoutMs),
   });
   return {
     async get(key) {

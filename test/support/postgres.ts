@@ -39,9 +39,15 @@ export function databaseConfig(
   };
 }
 
-export async function createTestDatabase(options: { seed?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: {
+    seed?: boolean;
+    /** Another server than the shared one (e.g. a private one a test stops), as a postgres:// URL. */
+    server?: string;
+  } = {},
+): Promise<TestDatabase> {
   adminUrl ??= findAdminUrl();
-  const admin = await adminUrl;
+  const admin = options.server ? databaseUrl(options.server, 'postgres') : await adminUrl;
   const name = `fvc_${randomBytes(6).toString('hex')}`;
   await withClient(admin, (client) => client.query(`create database "${name}"`));
   const url = databaseUrl(admin, name);

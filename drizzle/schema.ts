@@ -9,6 +9,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  text,
   timestamp,
   uuid,
   varchar,
@@ -115,4 +116,33 @@ export const voiceSessions = pgTable(
   (table) => [index('voice_sessions_user_id_idx').on(table.userId)],
 );
 
-export const schema = { users, userProfiles, workoutPlans, mealPlans, workoutLogs, voiceSessions };
+/**
+ * The embedded log queue's outbox: sets answered 202 but not yet in workout_logs. The API writes
+ * here before it answers, and the in-process queue delivers from here (resuming after a restart),
+ * so a set accepted by `npm run dev` survives the process being killed. No foreign key: a set of a
+ * user deleted meanwhile must not block the queue (the delivery skips it, as QStash's does).
+ */
+export const logOutbox = pgTable(
+  'log_outbox',
+  {
+    logId: uuid('log_id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    exercise: varchar('exercise', { length: 255 }).notNull(),
+    reps: integer('reps').notNull(),
+    weightKg: doublePrecision('weight_kg').notNull(),
+    /** The accepted text as is: timestamptz would round microseconds through a JS Date here. */
+    loggedAt: text('logged_at').notNull(),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('log_outbox_queued_at_idx').on(table.queuedAt)],
+);
+
+export const schema = {
+  users,
+  userProfiles,
+  workoutPlans,
+  mealPlans,
+  workoutLogs,
+  voiceSessions,
+  logOutbox,
+};

@@ -11,15 +11,16 @@ import { ANALYTICS_BINDING, analyticsEngineBinding } from './analytics/sink.ts';
 import { type App, createApp } from './app.ts';
 import { type ApiConfig, loadApiConfig } from './config.ts';
 import { openDatabase } from './db/open.ts';
+import { createRequestScopedDatabase } from './db/request-scoped.ts';
 import { errorBody } from './errors.ts';
 import { createJsonLogger } from './logger.ts';
-import type { Logger, RateLimiter } from './ports.ts';
+import type { CoachingRepository, Logger, RateLimiter } from './ports.ts';
 import { createServices, createSessionRateLimiter } from './services.ts';
 
 /** Variables from wrangler.toml and secrets, plus bindings such as the rate limiter. */
 export type WorkerEnv = Readonly<Record<string, unknown>>;
 
-type Handler = (request: Request, ctx: ExecutionContext) => Promise<Response>;
+export type Handler = (request: Request, ctx: ExecutionContext) => Promise<Response>;
 
 const logger = createJsonLogger('edge-api');
 const handlers = new WeakMap<WorkerEnv, Handler>();
@@ -35,7 +36,15 @@ export default {
   },
 };
 
-function createHandler(env: WorkerEnv, logger: Logger): Handler {
+/**
+ * The request handler for one isolate's env. `makeServices` is the one place services are built
+ * (tests pass a counting wrapper to prove it runs once per isolate, not once per request).
+ */
+export function createHandler(
+  env: WorkerEnv,
+  logger: Logger,
+  makeServices: typeof createServices = createServices,
+): Handler {
   let config: ApiConfig;
   try {
     config = loadWorkersConfig(stringVariables(env));
@@ -48,14 +57,15 @@ function createHandler(env: WorkerEnv, logger: Logger): Handler {
       new Response(body, { status: 503, headers: { 'content-type': 'application/json' } });
   }
 
-  // Kept per isolate: a limiter made per request would never refuse anything.
+  // Built once per isolate: a limiter made per request would never refuse anything, and the
+  // orchestrator and adapters are costly to build and hold nothing tied to one request.
   const sessionRateLimiter =
     rateLimiterBinding(env.SESSION_RATE_LIMITER) ?? createSessionRateLimiter(config);
-  const buildApp = (database: ReturnType<typeof openDatabase>): App =>
+  const buildApp = (repository: CoachingRepository): App =>
     createApp(
-      createServices({
+      makeServices({
         config,
-        repository: database.repository,
+        repository,
         logger,
         sessionRateLimiter,
         analytics: analyticsEngineBinding(env[ANALYTICS_BINDING]),
@@ -63,21 +73,19 @@ function createHandler(env: WorkerEnv, logger: Logger): Handler {
     );
 
   if (config.database.driver === 'neon-http') {
-    // Each query is its own fetch, so one app serves every request of the isolate.
-    const app = buildApp(openDatabase(config.database, { logger }));
+    // Each query is its own fetch, so one database serves every request of the isolate.
+    const app = buildApp(openDatabase(config.database, { logger }).repository);
     return async (request, ctx) => app.fetch(request, {}, ctx);
   }
-  // Workers ties a WebSocket to the request that opened it, so a pooled connection cannot be
-  // reused by the next request: each request gets its own pool, closed once the response is out.
-  // Everything else the app holds is stateless over fetch or per isolate (the limiter above).
-  return async (request, ctx) => {
-    const database = openDatabase(config.database, { logger });
-    try {
-      return await buildApp(database).fetch(request, {}, ctx);
-    } finally {
-      ctx.waitUntil(database.close());
-    }
-  };
+  // Workers ties a WebSocket to the request that opened it, so each request gets its own pool,
+  // closed once the response is out; the app on top of it is still built once.
+  const database = createRequestScopedDatabase(() => openDatabase(config.database, { logger }));
+  const app = buildApp(database.repository);
+  return (request, ctx) =>
+    database.run(
+      () => Promise.resolve(app.fetch(request, {}, ctx)),
+      (closing) => ctx.waitUntil(closing),
+    );
 }
 
 const NEON_DRIVERS: readonly string[] = ['neon-http', 'neon-websocket'];

@@ -88,6 +88,20 @@ export interface Cache {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * The value and the key's generation, read together: a token that changes on every
+   * `invalidate`, so a value computed after this read can be written only if none came between.
+   */
+  getVersioned(key: string): Promise<{ value: string | null; generation: string }>;
+  /** Writes only while the key's generation is still `generation`; false when it has moved on. */
+  setIfGeneration(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+    generation: string,
+  ): Promise<boolean>;
+  /** Deletes the value and moves the generation on, so a write prepared before it is refused. */
+  invalidate(key: string): Promise<void>;
   ping(): Promise<void>;
 }
 
@@ -100,6 +114,19 @@ export interface LogQueue {
    * Immediate where publish itself is durable (QStash holds the sets once it accepted them).
    */
   drain(): Promise<void>;
+}
+
+/**
+ * Where the embedded queue keeps accepted sets until they are stored: a table in the same
+ * database, so what was answered 202 survives a crash of the process.
+ */
+export interface LogOutbox {
+  /** Keeps the sets (a log_id already waiting is kept once); resolves once they are durable. */
+  add(entries: readonly LogEntry[]): Promise<void>;
+  /** Up to `limit` waiting sets, oldest first. */
+  next(limit: number): Promise<LogEntry[]>;
+  /** Forgets sets that were delivered. */
+  remove(logIds: readonly string[]): Promise<void>;
 }
 
 /** Verifies that a delivery callback really comes from the queue (QStash's Upstash-Signature). */

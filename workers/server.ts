@@ -84,6 +84,7 @@ export async function startApiServer(
   const services = createServices({
     config,
     repository: database.repository,
+    outbox: database.outbox,
     logger,
     analytics: createMemorySink(),
   });

@@ -14,13 +14,15 @@ import type { ApiConfig } from './config.ts';
 import { guardRepository } from './db/guard.ts';
 import { deliverLogs } from './logs/deliver.ts';
 import { createOrchestrator } from './orchestrator/index.ts';
-import type { Clock, CoachingRepository, Logger, RateLimiter } from './ports.ts';
+import type { Clock, CoachingRepository, Logger, LogOutbox, RateLimiter } from './ports.ts';
 import { systemClock } from './ports.ts';
 import { SESSION_RATE_LIMIT_PERIOD_SECONDS } from './routes/sessions.ts';
 
 export interface ServiceOptions {
   config: ApiConfig;
   repository: CoachingRepository;
+  /** The database's outbox, for the in-process queue (unused on QStash). */
+  outbox?: LogOutbox;
   logger: Logger;
   /** The Workers Rate Limiting binding when bound; otherwise a per-process limiter is made. */
   sessionRateLimiter?: RateLimiter;
@@ -55,6 +57,7 @@ export function createServices(options: ServiceOptions): Services {
       config.queue,
       (entries) => deliverLogs(repository, entries, logger, cache),
       logger,
+      options.outbox,
     ),
     callbackVerifier: createCallbackVerifier(config.queue),
     sessionRateLimiter: options.sessionRateLimiter ?? createSessionRateLimiter(config, clock),

@@ -1,10 +1,11 @@
 /**
  * A separate agent-like process for the spool crash test (run directly by Node 24):
- *   node spool-child.ts burst   <dir> <apiBaseUrl> <token> <userId> <idPrefix> <count>
+ *   node spool-child.ts burst   <dir> <apiBaseUrl> <token> <userIds> <idPrefix> <count> [start]
  *   node spool-child.ts recover <dir> <apiBaseUrl> <token>
  *   node spool-child.ts partial <dir> <apiBaseUrl> <token> <userId> <idPrefix>
- * `burst` appends sets as fast as it can, several at a time, and prints `confirmed <log_id>` for
- * each append that resolved; the test kills it with SIGKILL in the middle. `recover` opens a new
+ * `burst` appends sets number `start` (default 0) to `count - 1` as fast as it can, several at a
+ * time, spread over the comma-separated users, and prints `confirmed <log_id>` for each append
+ * that resolved; the test kills it with SIGKILL in the middle. `recover` opens a new
  * spool in the same directory (adopting the dead one), drains it and prints `remaining <n>`.
  * `partial` runs under a small file size limit: it appends one set, then a burst too big for
  * the limit, then one more set, prints `confirmed <log_id>` or `refused <log_id>` for each and
@@ -14,12 +15,13 @@ import { LogSpool } from '../../agent/log-spool.ts';
 import { createApiClient } from '../../shared/api-client.ts';
 import { silentLogger } from '../../workers/logger.ts';
 
-const [mode, dir, baseUrl, token, userId, idPrefix, count] = process.argv.slice(2);
+const [mode, dir, baseUrl, token, userIds, idPrefix, count, start] = process.argv.slice(2);
 if (!dir || !baseUrl || !token) throw new Error('usage: see the header of this file');
 const api = createApiClient({ baseUrl, serviceToken: token });
-const newEntry = (log_id: string) => ({
+const users = (userIds ?? '').split(',');
+const newEntry = (log_id: string, n = 0) => ({
   log_id,
-  user_id: userId as string,
+  user_id: users[n % users.length] as string,
   exercise: 'crash test squat',
   reps: 5,
   weight_kg: 100,
@@ -35,11 +37,11 @@ const spool = await LogSpool.open({
 if (mode === 'burst') {
   const total = Number(count);
   const parallel = 8;
-  for (let start = 0; start < total; start += parallel) {
+  for (let first = Number(start ?? 0); first < total; first += parallel) {
     await Promise.all(
-      Array.from({ length: Math.min(parallel, total - start) }, async (_, k) => {
-        const log_id = `${idPrefix}${String(start + k).padStart(12, '0')}`;
-        await spool.append(newEntry(log_id));
+      Array.from({ length: Math.min(parallel, total - first) }, async (_, k) => {
+        const log_id = `${idPrefix}${String(first + k).padStart(12, '0')}`;
+        await spool.append(newEntry(log_id, first + k));
         process.stdout.write(`confirmed ${log_id}\n`);
       }),
     );

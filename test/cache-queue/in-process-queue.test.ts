@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDatabase } from '../../drizzle/seed.ts';
+import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
 import type { LogEntry } from '../../shared/schemas.ts';
 import { createInProcessLogQueue } from '../../workers/adapters/queue/in-process.ts';
+import { type NodeDatabase, openNodeDatabase } from '../../workers/db/open-node.ts';
+import { deliverLogs } from '../../workers/logs/deliver.ts';
 import type { Logger } from '../../workers/ports.ts';
+import { databaseConfig } from '../support/postgres.ts';
 
 const entry = (): LogEntry => ({
   log_id: randomUUID(),
-  user_id: '00000000-0000-4000-8000-000000000001',
+  user_id: DEMO_USER_ID,
   exercise: 'Deadlift',
   reps: 3,
   weight_kg: 140,
-  logged_at: '2025-03-01T10:00:00.000Z',
+  logged_at: '2025-03-01T10:00:00.123456Z',
 });
 
 function recordingLogger() {
@@ -23,116 +28,106 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-/** A delivery target that fails its first `failures` calls, like a database coming back. */
-function flakyTarget(failures: number) {
-  const stored = new Map<string, LogEntry>();
+// The embedded default's own database: PGlite, migrated and seeded as `npm run dev` does.
+let database: NodeDatabase;
+beforeAll(async () => {
+  database = await openNodeDatabase(databaseConfig({ driver: 'pglite' }));
+  await database.migrate();
+  await seedDatabase(database.db);
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+/** The real delivery into workout_logs, failing its first `failures` calls like a database coming back. */
+function flakyDelivery(failures: number) {
+  const { logger } = recordingLogger();
   let calls = 0;
   return {
-    stored,
     calls: () => calls,
     deliver: async (entries: readonly LogEntry[]) => {
       calls++;
       if (calls <= failures) throw new Error('database unavailable');
-      for (const e of entries) stored.set(e.log_id, e);
-      return entries.length;
+      return deliverLogs(database.repository, entries, logger);
     },
   };
 }
 
-describe('in-process log queue', () => {
-  it('delivers in the background and drains', async () => {
-    const target = flakyTarget(0);
+async function storedCount(logIds: readonly string[]): Promise<number> {
+  const logs = await database.repository.listWorkoutLogs(DEMO_USER_ID, { limit: 1000 });
+  return logs.filter((log) => logIds.includes(log.log_id)).length;
+}
+
+describe('in-process log queue over the outbox table', () => {
+  it('keeps the sets in the outbox before publish resolves and delivers them in the background', async () => {
+    const target = flakyDelivery(0);
     const { logger } = recordingLogger();
-    const queue = createInProcessLogQueue({ deliver: target.deliver, logger });
+    const queue = createInProcessLogQueue({
+      outbox: database.outbox,
+      deliver: target.deliver,
+      logger,
+    });
     const entries = [entry(), entry()];
     await queue.publish(entries);
     await queue.drain();
-    expect([...target.stored.values()]).toEqual(entries);
+    expect(await storedCount(entries.map((e) => e.log_id))).toBe(2);
+    expect(await database.outbox.next(10)).toEqual([]);
+    const [stored] = await database.repository.listWorkoutLogs(DEMO_USER_ID, { limit: 1 });
+    expect(stored?.reps).toBe(3);
   });
 
-  it('retries a failing delivery with backoff until it succeeds, logging each retry', async () => {
-    const target = flakyTarget(2);
+  it('keeps a set in the outbox while delivery fails and retries with backoff, logging no personal data', async () => {
+    const target = flakyDelivery(2);
     const { logger, lines } = recordingLogger();
-    const queue = createInProcessLogQueue({ deliver: target.deliver, logger, baseDelayMs: 1 });
+    const queue = createInProcessLogQueue({
+      outbox: database.outbox,
+      deliver: target.deliver,
+      logger,
+      baseDelayMs: 1,
+    });
     const e = entry();
     await queue.publish([e]);
     await queue.drain();
-    expect(target.calls()).toBe(3);
-    expect(target.stored.get(e.log_id)).toEqual(e);
-    expect(
-      lines.filter((l) => l.event === 'log_queue_retrying').map((l) => l.fields?.attempt),
-    ).toEqual([1, 2]);
-  });
-
-  it('gives up after the bounded attempts and says so, without personal data', async () => {
-    const target = flakyTarget(Number.POSITIVE_INFINITY);
-    const { logger, lines } = recordingLogger();
-    const queue = createInProcessLogQueue({
-      deliver: target.deliver,
-      logger,
-      maxAttempts: 3,
-      baseDelayMs: 1,
-    });
-    await queue.publish([entry()]);
+    // The first failure leaves the set waiting, exactly as accepted (microseconds included).
+    expect(await database.outbox.next(10)).toEqual([e]);
+    while (target.calls() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     await queue.drain();
-    expect(target.calls()).toBe(3);
-    const gaveUp = lines.find((l) => l.event === 'log_queue_gave_up');
-    expect(gaveUp?.level).toBe('error');
+    expect(await storedCount([e.log_id])).toBe(1);
+    expect(await database.outbox.next(10)).toEqual([]);
+    const retries = lines.filter((l) => l.event === 'log_queue_retrying');
+    expect(retries.map((l) => l.fields?.attempt)).toEqual([1, 2]);
     expect(JSON.stringify(lines)).not.toContain('Deadlift');
   });
 
-  it('lets a set that was given up be published again', async () => {
-    const target = flakyTarget(1);
+  it('resumes at start from what an earlier process left in the outbox', async () => {
     const { logger } = recordingLogger();
-    const queue = createInProcessLogQueue({ deliver: target.deliver, logger, maxAttempts: 1 });
-    const e = entry();
-    await queue.publish([e]);
-    await queue.drain();
-    expect(target.stored.size).toBe(0);
-    await queue.publish([e]);
-    await queue.drain();
-    expect(target.stored.get(e.log_id)).toEqual(e);
-  });
-
-  it('drops a log_id already queued or delivered', async () => {
-    const target = flakyTarget(0);
-    const delivered: string[] = [];
-    const { logger } = recordingLogger();
-    const queue = createInProcessLogQueue({
-      deliver: async (entries) => {
-        delivered.push(...entries.map((e) => e.log_id));
-        return target.deliver(entries);
-      },
+    const left = [entry(), entry(), entry()];
+    // A process that accepted the sets and died before delivering any of them.
+    await database.outbox.add(left);
+    const next = createInProcessLogQueue({
+      outbox: database.outbox,
+      deliver: flakyDelivery(0).deliver,
       logger,
     });
-    const a = entry();
-    const b = entry();
+    await next.drain();
+    expect(await storedCount(left.map((e) => e.log_id))).toBe(3);
+    expect(await database.outbox.next(10)).toEqual([]);
+  });
+
+  it('stores a set published again, in the same batch or later, once', async () => {
+    const { logger } = recordingLogger();
+    const queue = createInProcessLogQueue({
+      outbox: database.outbox,
+      deliver: flakyDelivery(0).deliver,
+      logger,
+    });
+    const [a, b] = [entry(), entry()] as [LogEntry, LogEntry];
     await queue.publish([a, a]);
     await queue.publish([a, b]);
     await queue.drain();
     await queue.publish([a, b]);
     await queue.drain();
-    expect(delivered.sort()).toEqual([a.log_id, b.log_id].sort());
-  });
-
-  it('forgets the oldest delivered ids beyond its bound, relying on the idempotent insert', async () => {
-    const delivered: string[] = [];
-    const { logger } = recordingLogger();
-    const queue = createInProcessLogQueue({
-      deliver: async (entries) => {
-        delivered.push(...entries.map((e) => e.log_id));
-        return entries.length;
-      },
-      logger,
-      rememberDelivered: 1,
-    });
-    const [a, b] = [entry(), entry()];
-    await queue.publish([a]);
-    await queue.drain();
-    await queue.publish([b]);
-    await queue.drain();
-    await queue.publish([a, b]);
-    await queue.drain();
-    expect(delivered).toEqual([a.log_id, b.log_id, a.log_id]);
+    expect(await storedCount([a.log_id, b.log_id])).toBe(2);
+    expect(await database.outbox.next(10)).toEqual([]);
   });
 });

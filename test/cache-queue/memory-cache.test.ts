@@ -54,4 +54,29 @@ describe('memory cache', () => {
   it('is always reachable', async () => {
     await expect(createMemoryCache().ping()).resolves.toBeUndefined();
   });
+
+  it('refuses a conditional write once the key was invalidated after the read', async () => {
+    const cache = createMemoryCache();
+    const before = await cache.getVersioned('k');
+    expect(before).toEqual({ value: null, generation: expect.any(String) });
+    expect(await cache.setIfGeneration('k', 'first', 60, before.generation)).toBe(true);
+    const read = await cache.getVersioned('k');
+    expect(read.value).toBe('first');
+    await cache.invalidate('k');
+    expect(await cache.get('k')).toBeNull();
+    expect(await cache.setIfGeneration('k', 'stale', 60, read.generation)).toBe(false);
+    expect(await cache.get('k')).toBeNull();
+    const after = await cache.getVersioned('k');
+    expect(await cache.setIfGeneration('k', 'fresh', 60, after.generation)).toBe(true);
+    expect(await cache.get('k')).toBe('fresh');
+  });
+
+  it('still refuses a stale write after the invalidated key fell out of its bound', async () => {
+    const cache = createMemoryCache({ maxEntries: 1 });
+    const read = await cache.getVersioned('a');
+    await cache.invalidate('a');
+    // Invalidating another key pushes a's generation out of the bounded map.
+    await cache.invalidate('b');
+    expect(await cache.setIfGeneration('a', 'stale', 60, read.generation)).toBe(false);
+  });
 });

@@ -91,4 +91,22 @@ describe('Upstash cache through @upstash/redis and the REST stand-in on real Red
     await cache.set(key, 'text', 60);
     await expect(redis.incr(key)).rejects.toThrow(/not an integer/);
   });
+
+  it('writes conditionally on the generation, atomically in Redis', async () => {
+    const key = `${prefix}generation`;
+    const read = await cache.getVersioned(key);
+    expect(read).toEqual({ value: null, generation: '0' });
+    expect(await cache.setIfGeneration(key, 'first', 60, read.generation)).toBe(true);
+    expect(await cache.getVersioned(key)).toEqual({ value: 'first', generation: '0' });
+    await cache.invalidate(key);
+    expect(await redisCommand(['EXISTS', key])).toBe(0);
+    expect(await cache.setIfGeneration(key, 'stale', 60, read.generation)).toBe(false);
+    expect(await redisCommand(['EXISTS', key])).toBe(0);
+    const after = await cache.getVersioned(key);
+    expect(after.generation).toBe('1');
+    expect(await cache.setIfGeneration(key, 'fresh', 60, after.generation)).toBe(true);
+    expect(await cache.get(key)).toBe('fresh');
+    // The generation counter expires on its own, so it never piles up in Redis.
+    expect(await redisCommand(['TTL', `${key}:generation`])).toBeGreaterThan(0);
+  });
 });

@@ -14,6 +14,7 @@ import type { Services } from '../../workers/app-env.ts';
 import { loadApiConfig } from '../../workers/config.ts';
 import { type NodeDatabase, openNodeDatabase } from '../../workers/db/open-node.ts';
 import { silentLogger } from '../../workers/logger.ts';
+import type { CoachingRepository } from '../../workers/ports.ts';
 import { createServices } from '../../workers/services.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import {
@@ -31,6 +32,8 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface LogsHarness {
   app: App;
+  /** Where the app is served over HTTP (QStash calls back here). */
+  url: string;
   services: Services;
   /** Null on the in-process queue. */
   qstash: QStashStandin | null;
@@ -48,9 +51,17 @@ export interface LogsHarness {
 export async function startLogsHarness(options: {
   queue: 'qstash' | 'in-process';
   qstash?: QStashStandinOptions;
+  /** Another PostgreSQL server than the shared one, e.g. a private one the test stops. */
+  postgresServer?: string;
+  /** Wraps the API's repository, e.g. to make writes slow or failing on purpose. */
+  wrapRepository?: (repository: CoachingRepository) => CoachingRepository;
 }): Promise<LogsHarness> {
-  const database = await createTestDatabase({ seed: true });
-  const databaseProxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+  const database = await createTestDatabase({ seed: true, server: options.postgresServer });
+  const databaseServer = new URL(database.url);
+  const databaseProxy = await startTcpProxy({
+    host: databaseServer.hostname,
+    port: Number(databaseServer.port || 5432),
+  });
   const proxiedUrl = new URL(database.url);
   proxiedUrl.hostname = '127.0.0.1';
   proxiedUrl.port = String(databaseProxy.port);
@@ -79,13 +90,15 @@ export async function startLogsHarness(options: {
   const apiDatabase: NodeDatabase = await openNodeDatabase(config.database);
   const services = createServices({
     config,
-    repository: apiDatabase.repository,
+    repository: options.wrapRepository?.(apiDatabase.repository) ?? apiDatabase.repository,
+    outbox: apiDatabase.outbox,
     logger: silentLogger,
   });
   app = createApp(services);
 
   return {
     app,
+    url: `http://127.0.0.1:${port}`,
     services,
     qstash,
     redis,

@@ -8,7 +8,7 @@ import { seedDatabase } from '../../drizzle/seed.ts';
 import type { DatabaseConfig } from '../../workers/db/open.ts';
 import { openNodeDatabase } from '../../workers/db/open-node.ts';
 import type { AnyPgDatabase } from '../../workers/db/repository.ts';
-import type { CoachingRepository } from '../../workers/ports.ts';
+import type { CoachingRepository, LogOutbox } from '../../workers/ports.ts';
 
 export interface TestDatabase {
   /** A plain postgres:// URL of the new database. */
@@ -17,6 +17,7 @@ export interface TestDatabase {
   /** node-postgres on the new database, for arranging and inspecting rows. */
   db: AnyPgDatabase;
   repository: CoachingRepository;
+  outbox: LogOutbox;
   drop(): Promise<void>;
 }
 
@@ -38,9 +39,15 @@ export function databaseConfig(
   };
 }
 
-export async function createTestDatabase(options: { seed?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: {
+    seed?: boolean;
+    /** Another server than the shared one (e.g. a private one a test stops), as a postgres:// URL. */
+    server?: string;
+  } = {},
+): Promise<TestDatabase> {
   adminUrl ??= findAdminUrl();
-  const admin = await adminUrl;
+  const admin = options.server ? databaseUrl(options.server, 'postgres') : await adminUrl;
   const name = `fvc_${randomBytes(6).toString('hex')}`;
   await withClient(admin, (client) => client.query(`create database "${name}"`));
   const url = databaseUrl(admin, name);
@@ -58,6 +65,7 @@ export async function createTestDatabase(options: { seed?: boolean } = {}): Prom
     name,
     db: database.db,
     repository: database.repository,
+    outbox: database.outbox,
     async drop() {
       await database.close();
       await dropDatabase(admin, name);

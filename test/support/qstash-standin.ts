@@ -32,6 +32,16 @@ export interface QStashStandinOptions {
   duplicateDeliveries?: boolean;
   /** At most this many deliveries are in flight at once; the rest wait their turn in order. */
   parallelism?: number;
+  /**
+   * Holds each message a random time below this before its first attempt, so messages arrive
+   * out of the order they were published in (QStash promises no order).
+   */
+  reorderWithinMs?: number;
+  /**
+   * An attempt not answered within this time is abandoned (the connection dropped) and retried,
+   * as QStash does past its request timeout, even if the destination did its work meanwhile.
+   */
+  callbackTimeoutMs?: number;
 }
 
 export const DEFAULT_QSTASH_STANDIN_PARALLELISM = 32;
@@ -41,8 +51,10 @@ export interface DeliveryAttempt {
   url: string;
   /** 0 for the first attempt, as the Upstash-Retried header says. */
   retried: number;
-  /** The destination's HTTP status, or null when it could not be reached. */
+  /** The destination's HTTP status, or null when it could not be reached or timed out. */
   status: number | null;
+  /** No answer within callbackTimeoutMs. */
+  timedOut: boolean;
   body: string;
 }
 
@@ -133,15 +145,22 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 interface AttemptResult {
   status: number | null;
   nonRetryable: boolean;
+  timedOut?: boolean;
 }
 
 function send(
   agent: Agent,
   message: Message,
   headers: Record<string, string>,
+  timeoutMs: number | undefined,
 ): Promise<AttemptResult> {
   const body = ['GET', 'HEAD'].includes(message.method) ? undefined : message.body;
-  return new Promise((resolve) => {
+  return new Promise<AttemptResult>((resolveAttempt) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const resolve = (result: AttemptResult) => {
+      clearTimeout(timer);
+      resolveAttempt(result);
+    };
     try {
       const req = httpRequest(
         message.destination,
@@ -162,6 +181,12 @@ function send(
         },
       );
       req.once('error', () => resolve({ status: null, nonRetryable: false }));
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          resolve({ status: null, nonRetryable: false, timedOut: true });
+          req.destroy();
+        }, timeoutMs);
+      }
       req.end(body);
     } catch {
       // An unsupported destination, e.g. https: QStash could not reach it either.
@@ -217,18 +242,24 @@ export async function startQStashStandin(
       url: message.destination,
       body: message.body,
     });
-    const { status, nonRetryable } = await send(agent, message, {
-      ...message.headers,
-      'user-agent': 'Upstash-QStash',
-      'upstash-signature': signature,
-      'upstash-message-id': message.messageId,
-      'upstash-retried': String(retried),
-    });
+    const { status, nonRetryable, timedOut } = await send(
+      agent,
+      message,
+      {
+        ...message.headers,
+        'user-agent': 'Upstash-QStash',
+        'upstash-signature': signature,
+        'upstash-message-id': message.messageId,
+        'upstash-retried': String(retried),
+      },
+      options.callbackTimeoutMs,
+    );
     deliveries.push({
       messageId: message.messageId,
       url: message.destination,
       retried,
       status,
+      timedOut: timedOut ?? false,
       body: message.body,
     });
     if (status !== null && status >= 200 && status < 300) return 'delivered';
@@ -237,6 +268,7 @@ export async function startQStashStandin(
 
   const deliver = async (message: Message) => {
     if (message.delayMs > 0) await sleep(message.delayMs);
+    if (options.reorderWithinMs) await sleep(Math.random() * options.reorderWithinMs);
     for (let retried = 0; ; retried++) {
       if (retried > 0) await sleep(retryDelayMs(retried));
       const outcome = await withDeliverySlot(() => attempt(message, retried));

@@ -30,6 +30,7 @@ export async function createTestServices(overrides: Partial<Services> = {}): Pro
     ...createServices({
       config: config ?? loadApiConfig(withDevDefaults({})),
       repository: repository ?? database.repository,
+      outbox: database.outbox,
       logger: logger ?? silentLogger,
       clock,
     }),

@@ -98,7 +98,13 @@ class RespConnection {
   }
 
   /** Writes all commands in one go, so a MULTI ... EXEC block is never interleaved. */
+  /** False once Redis closed the connection (or it failed): commands would never be answered. */
+  get open(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
+  }
+
   send(commands: readonly (readonly string[])[]): Promise<Reply[]> {
+    if (!this.open) return Promise.reject(new Error('redis connection closed'));
     const replies = commands.map(
       () =>
         new Promise<Reply>((resolve, reject) => {
@@ -198,7 +204,19 @@ export async function startUpstashRedisStandin(
   options: { token?: string; redisUrl?: string } = {},
 ): Promise<UpstashRedisStandin> {
   const token = options.token ?? randomBytes(16).toString('hex');
-  const redis = await RespConnection.open(options.redisUrl ?? 'redis://127.0.0.1:6379');
+  const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
+  let redis = await RespConnection.open(redisUrl);
+  // Like Upstash, a Redis that went away and came back is used again: the connection is reopened
+  // on the next command, and while Redis is down every command answers an error.
+  let reopening: Promise<RespConnection> | undefined;
+  const connection = async (): Promise<RespConnection> => {
+    if (redis.open) return redis;
+    reopening ??= RespConnection.open(redisUrl).finally(() => {
+      reopening = undefined;
+    });
+    redis = await reopening;
+    return redis;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -222,7 +240,7 @@ export async function startUpstashRedisStandin(
 
     if (path === '') {
       if (!isCommand(body)) return send(res, 400, { error: 'ERR failed to parse command' });
-      const [reply] = await redis.send([toArgs(body)]);
+      const [reply] = await (await connection()).send([toArgs(body)]);
       const result = outcome(reply ?? null, base64);
       return send(res, 'error' in result ? 400 : 200, result);
     }
@@ -232,14 +250,14 @@ export async function startUpstashRedisStandin(
       }
       const commands = body.map(toArgs);
       if (path === '/pipeline') {
-        const replies = await redis.send(commands);
+        const replies = await (await connection()).send(commands);
         return send(
           res,
           200,
           replies.map((reply) => outcome(reply, base64)),
         );
       }
-      const replies = await redis.send([['MULTI'], ...commands, ['EXEC']]);
+      const replies = await (await connection()).send([['MULTI'], ...commands, ['EXEC']]);
       const exec = replies.at(-1) ?? null;
       if (!Array.isArray(exec)) {
         const reason = exec instanceof RespError ? exec.message : 'EXECABORT transaction aborted';

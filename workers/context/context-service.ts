@@ -25,27 +25,35 @@ export type ContextDependencies = Pick<
 /** v2: the context carries past training; a v1 entry (without it) is simply never read. */
 export const contextCacheKey = (userId: string) => `context:v2:${userId}`;
 
+/** What the cache holds for the user, with the generation a later write must still match. */
+interface CachedRead {
+  context: CoachingContext | null;
+  /** Null when the cache could not be read: then nothing is written back either. */
+  generation: string | null;
+}
+
 async function readCached(
   deps: ContextDependencies,
   userId: string,
   now: Date,
-): Promise<CoachingContext | null> {
-  let raw: string | null;
+): Promise<CachedRead> {
+  let cached: { value: string | null; generation: string };
   try {
-    raw = await deps.cache.get(contextCacheKey(userId));
+    cached = await deps.cache.getVersioned(contextCacheKey(userId));
   } catch (error) {
     // The cache only saves work; the database can still answer.
     deps.logger.warn('context_cache_read_failed', { user_id: userId, error: errorName(error) });
-    return null;
+    return { context: null, generation: null };
   }
-  if (raw === null) return null;
-  const parsed = parseJson(coachingContextSchema, raw);
+  const { value, generation } = cached;
+  if (value === null) return { context: null, generation };
+  const parsed = parseJson(coachingContextSchema, value);
   if (!parsed.success) {
     deps.logger.warn('context_cache_entry_invalid', { user_id: userId });
-    return null;
+    return { context: null, generation };
   }
   const today = localDay(now, parsed.data.profile.time_zone).date;
-  return parsed.data.date === today ? parsed.data : null;
+  return { context: parsed.data.date === today ? parsed.data : null, generation };
 }
 
 /**
@@ -97,28 +105,39 @@ export async function getCoachingContext(
 ): Promise<CoachingContext | null> {
   const now = deps.clock.now();
   const cached = await readCached(deps, userId, now);
-  if (cached) return cached;
+  if (cached.context) return cached.context;
 
   const data = await deps.repository.findCoachingData(userId);
   if (!data) return null;
   const context = buildCoachingContext(data, now, await loadPastTraining(deps, data, now));
+  if (cached.generation === null) return context;
   const { secondsLeft } = localDay(now, context.profile.time_zone);
   const ttlSeconds = Math.min(deps.config.cache.ttlSeconds, secondsLeft);
   try {
-    await deps.cache.set(contextCacheKey(userId), JSON.stringify(context), ttlSeconds);
+    // Conditional on the generation read before the database: if the context was evicted while
+    // this load ran, what it read may predate the change, so it must not be cached.
+    await deps.cache.setIfGeneration(
+      contextCacheKey(userId),
+      JSON.stringify(context),
+      ttlSeconds,
+      cached.generation,
+    );
   } catch (error) {
     deps.logger.warn('context_cache_write_failed', { user_id: userId, error: errorName(error) });
   }
   return context;
 }
 
-/** Drops the cached context, e.g. after the user's plans changed. */
+/**
+ * Drops the cached context, e.g. after the user's plans changed, and moves its generation on so a
+ * load already under way cannot put the old context back.
+ */
 export async function evictCoachingContext(
   deps: ContextDependencies,
   userId: string,
 ): Promise<void> {
   try {
-    await deps.cache.delete(contextCacheKey(userId));
+    await deps.cache.invalidate(contextCacheKey(userId));
   } catch (error) {
     deps.logger.error('context_cache_evict_failed', { user_id: userId, error: errorName(error) });
     throw unavailable('the context cache is unavailable; try again');

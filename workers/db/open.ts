@@ -8,7 +8,8 @@ import { neon, neonConfig, Pool, type WebSocketConstructor } from '@neondatabase
 import { drizzle as drizzleNeonHttp, type NeonHttpDatabase } from 'drizzle-orm/neon-http';
 import { drizzle as drizzleNeonWebSocket, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import type { ApiConfig } from '../config.ts';
-import type { CoachingRepository, Logger } from '../ports.ts';
+import type { CoachingRepository, Logger, LogOutbox } from '../ports.ts';
+import { createLogOutbox } from './log-outbox.ts';
 import { type AnyPgDatabase, createRepository } from './repository.ts';
 
 export type DatabaseConfig = ApiConfig['database'];
@@ -21,6 +22,8 @@ export type NeonConnection =
 export interface OpenDatabase {
   db: AnyPgDatabase;
   repository: CoachingRepository;
+  /** The embedded queue's outbox table in this database. */
+  outbox: LogOutbox;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export function withRepository(connection: {
   return {
     db: connection.db,
     repository: createRepository(connection.db),
+    outbox: createLogOutbox(connection.db),
     close: () => connection.close(),
   };
 }

@@ -1,104 +1,110 @@
 /**
- * The embedded default log queue: delivery runs in this process, in the background, through the
- * same delivery function QStash's callback uses, with retries and exponential backoff so a
- * database blip is ridden out. Unlike QStash it keeps nothing across a restart and retries a
- * published batch as a whole for a bounded number of attempts: it is for development, where the
- * agent's spool resends whatever a restart dropped.
+ * The embedded default log queue. `publish` writes the sets to the outbox table in the API's own
+ * database before the 202 is sent, and a runner in this process delivers from that table through
+ * the same delivery function QStash's callback uses, then forgets what was stored. A set accepted
+ * once therefore survives a crash or a kill at any moment: the next start resumes delivery from the
+ * outbox, and the idempotent insert makes a redelivery of a set already stored change nothing.
+ * Failed deliveries are retried with exponential backoff for as long as it takes; the sets wait in
+ * the outbox meanwhile.
  */
 
 import { errorName } from '../../../shared/runtime.ts';
-import type { LogEntry } from '../../../shared/schemas.ts';
 import type { DeliverLogs } from '../../logs/deliver.ts';
-import type { Logger, LogQueue } from '../../ports.ts';
+import type { Logger, LogOutbox, LogQueue } from '../../ports.ts';
 
 export interface InProcessLogQueueOptions {
+  outbox: LogOutbox;
   deliver: DeliverLogs;
   logger: Logger;
-  /** Attempts per batch before it is given up (and logged). */
-  maxAttempts?: number;
-  /** The first retry waits this long; each further one twice as long, up to maxDelayMs. */
+  /**
+   * Sets delivered per database write.
+   * @defaultValue 100
+   */
+  batchSize?: number;
+  /**
+   * The first retry after a failed delivery waits this long; each further one twice as long.
+   * @defaultValue 200
+   */
   baseDelayMs?: number;
+  /** @defaultValue 30000 */
   maxDelayMs?: number;
-  /** How many delivered log_ids are remembered to drop republished duplicates. */
-  rememberDelivered?: number;
 }
 
-export const IN_PROCESS_QUEUE_DEFAULTS = {
-  maxAttempts: 10,
+export const defaultInProcessLogQueueOptions = {
+  batchSize: 100,
   baseDelayMs: 200,
   maxDelayMs: 30_000,
-  rememberDelivered: 10_000,
-} as const;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+} as const satisfies Partial<InProcessLogQueueOptions>;
 
 export function createInProcessLogQueue(options: InProcessLogQueueOptions): LogQueue {
-  const { deliver, logger } = options;
-  const maxAttempts = options.maxAttempts ?? IN_PROCESS_QUEUE_DEFAULTS.maxAttempts;
-  const baseDelayMs = options.baseDelayMs ?? IN_PROCESS_QUEUE_DEFAULTS.baseDelayMs;
-  const maxDelayMs = options.maxDelayMs ?? IN_PROCESS_QUEUE_DEFAULTS.maxDelayMs;
-  const rememberDelivered =
-    options.rememberDelivered ?? IN_PROCESS_QUEUE_DEFAULTS.rememberDelivered;
+  const { outbox, deliver, logger } = options;
+  const { batchSize, baseDelayMs, maxDelayMs } = { ...defaultInProcessLogQueueOptions, ...options };
 
-  const pending = new Set<string>();
-  // Insertion-ordered, so the oldest ids are forgotten first once the bound is reached.
-  const delivered = new Set<string>();
-  const inFlight = new Set<Promise<void>>();
+  let running: Promise<void> | undefined;
+  // Set when sets arrive while a run is under way: its last look at the outbox may predate them.
+  let lookAgain = false;
+  let failures = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const remember = (logId: string) => {
-    delivered.add(logId);
-    for (const oldest of delivered) {
-      if (delivered.size <= rememberDelivered) break;
-      delivered.delete(oldest);
-    }
-  };
-
-  const run = async (entries: LogEntry[]) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await deliver(entries);
-        for (const entry of entries) remember(entry.log_id);
-        return;
-      } catch (error) {
-        const fields = {
-          entries: entries.length,
-          attempt,
-          max_attempts: maxAttempts,
-          error: errorName(error),
-        };
-        if (attempt >= maxAttempts) {
-          logger.error('log_queue_gave_up', fields);
-          return;
-        }
-        logger.warn('log_queue_retrying', fields);
-        await sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+  /** Delivers until the outbox is empty; false when a delivery failed. */
+  const deliverWaiting = async (): Promise<boolean> => {
+    try {
+      for (;;) {
+        const batch = await outbox.next(batchSize);
+        if (batch.length === 0) return true;
+        await deliver(batch);
+        await outbox.remove(batch.map((entry) => entry.log_id));
+        failures = 0;
       }
+    } catch (error) {
+      failures++;
+      const retryInMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (failures - 1));
+      logger.warn('log_queue_retrying', {
+        attempt: failures,
+        retry_in_ms: retryInMs,
+        error: errorName(error),
+      });
+      retryTimer = setTimeout(() => void run(), retryInMs);
+      // The sets wait in the outbox: a pending retry must not keep a stopping process alive.
+      retryTimer.unref?.();
+      return false;
     }
   };
+
+  /** Starts a run, or asks the one under way to look again; resolves when the runs are over. */
+  const run = (): Promise<void> => {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (running) {
+      lookAgain = true;
+      return running;
+    }
+    running = (async () => {
+      let delivered: boolean;
+      do {
+        lookAgain = false;
+        delivered = await deliverWaiting();
+      } while (delivered && lookAgain);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  // Sets left by an earlier process (a crash, a kill) are delivered first thing.
+  void run();
 
   return {
     async publish(entries) {
-      // Same guarantee as QStash's deduplication id: a set already queued or delivered is dropped.
-      const fresh: LogEntry[] = [];
-      for (const entry of entries) {
-        if (pending.has(entry.log_id) || delivered.has(entry.log_id)) continue;
-        pending.add(entry.log_id);
-        fresh.push(entry);
-      }
-      if (fresh.length === 0) return;
-      const task = (async () => {
-        // Yield first so the caller's 202 is never held up by the database write.
-        await Promise.resolve();
-        await run(fresh);
-      })().finally(() => {
-        for (const entry of fresh) pending.delete(entry.log_id);
-        inFlight.delete(task);
-      });
-      inFlight.add(task);
+      // Durable before the caller answers 202; delivery follows in the background.
+      await outbox.add(entries);
+      void run();
     },
     async ping() {},
     async drain() {
-      while (inFlight.size > 0) await Promise.all(inFlight);
+      // Delivers everything waiting now; if the database is failing the sets stay in the outbox
+      // for the retry (or the next start) rather than holding a shutdown open.
+      await run();
     },
   };
 }

@@ -1,1 +1,0 @@
-ALTER TABLE "voice_sessions" ADD COLUMN "summary" jsonb;

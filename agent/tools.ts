@@ -14,11 +14,11 @@ import {
   SPECIALISTS,
   specialistQueryRequestSchema,
 } from '../shared/schemas.ts';
+import { COACHING_TOOL_NAMES, createCoachingTools } from './coaching/tools.ts';
+import { WorkoutCoach } from './coaching/workout-coach.ts';
 import type { ToolCallMetrics } from './metrics/job-metrics.ts';
 import type { SpecialistOutcome } from './metrics/labels.ts';
 import { sayInsteadOfReplying } from './resilience/spoken-fallback.ts';
-import { COACHING_TOOL_NAMES, createCoachingTools } from './coaching/tools.ts';
-import { WorkoutCoach } from './coaching/workout-coach.ts';
 import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 

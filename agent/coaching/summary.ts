@@ -3,6 +3,7 @@
  * the best recent set the context carried (so "new best" means better than the last four weeks,
  * never merely "the first time we saw it"). A pure function of the session's sets.
  */
+import { isBetterSet, type SetFigures } from '../../shared/best-set.ts';
 import { normalizeExerciseName } from '../../shared/exercise-name.ts';
 import {
   type ExerciseHistory,
@@ -14,16 +15,6 @@ import { preferredUnit } from '../workout-set.ts';
 import type { DoneSet } from './progress.ts';
 import { formatWeight, fromKilograms } from './units.ts';
 
-type Figures = { reps: number; weight_kg: number };
-
-/** Heavier wins; at the same weight, more reps (the API's training summaries use the same rule). */
-export function isBetterSet(candidate: Figures, than: Figures): boolean {
-  return (
-    candidate.weight_kg > than.weight_kg ||
-    (candidate.weight_kg === than.weight_kg && candidate.reps > than.reps)
-  );
-}
-
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 export function summarizeSession(
@@ -33,7 +24,7 @@ export function summarizeSession(
 ): SessionSummary {
   const byExercise = new Map<
     string,
-    { exercise: string; sets: number; volume_kg: number; best: Figures }
+    { exercise: string; sets: number; volume_kg: number; best: SetFigures }
   >();
   for (const set of sets) {
     const key = normalizeExerciseName(set.exercise);

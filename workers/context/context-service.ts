@@ -57,22 +57,22 @@ async function readCached(
 }
 
 /**
- * Recent sets and the last session's summary: read only on a cache miss (two reads side by side)
- * and cached with the rest, so a warm context costs no more than before.
+ * Recent sets and the last session's summary: read only on a cache miss, beside the profile and
+ * plans (they need only the user's id), and cached with the rest, so a warm read costs the same.
  */
-async function loadPastTraining(
-  deps: ContextDependencies,
-  data: CoachingData,
-  now: Date,
-): Promise<PastTraining> {
+function readPastTraining(deps: ContextDependencies, userId: string, now: Date) {
   const since = new Date(now.getTime() - HISTORY_LIMITS.lookbackDays * 86_400_000);
-  const [logs, last_session] = await Promise.all([
-    deps.repository.listWorkoutLogs(data.profile.user_id, {
-      since,
-      limit: HISTORY_LIMITS.logsRead,
-    }),
-    deps.repository.findLastSession(data.profile.user_id),
+  return Promise.all([
+    deps.repository.listWorkoutLogs(userId, { since, limit: HISTORY_LIMITS.logsRead }),
+    deps.repository.findLastSession(userId),
   ]);
+}
+
+function pastTraining(
+  data: CoachingData,
+  [logs, last_session]: Awaited<ReturnType<typeof readPastTraining>>,
+  now: Date,
+): PastTraining {
   const { date, weekday } = localDay(now, data.profile.time_zone);
   const plannedDay = data.workoutPlan?.days.find((day) => day.day === weekday) ?? null;
   return { ...buildTrainingHistory(logs, plannedDay, data.profile.time_zone, date), last_session };
@@ -107,9 +107,12 @@ export async function getCoachingContext(
   const cached = await readCached(deps, userId, now);
   if (cached.context) return cached.context;
 
-  const data = await deps.repository.findCoachingData(userId);
+  const [data, past] = await Promise.all([
+    deps.repository.findCoachingData(userId),
+    readPastTraining(deps, userId, now),
+  ]);
   if (!data) return null;
-  const context = buildCoachingContext(data, now, await loadPastTraining(deps, data, now));
+  const context = buildCoachingContext(data, now, pastTraining(data, past, now));
   if (cached.generation === null) return context;
   const { secondsLeft } = localDay(now, context.profile.time_zone);
   const ttlSeconds = Math.min(deps.config.cache.ttlSeconds, secondsLeft);

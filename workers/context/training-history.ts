@@ -6,6 +6,7 @@
  * Exercises are matched by name, ignoring case and spacing ("Back Squat" = "back  squat"), the
  * same rule the agent uses to follow today's plan (agent/coaching/exercise-name.ts).
  */
+import { isBetterSet } from '../../shared/best-set.ts';
 import { normalizeExerciseName } from '../../shared/exercise-name.ts';
 import {
   type ExerciseHistory,
@@ -19,11 +20,6 @@ import { localDay } from './build-context.ts';
 export interface TrainingHistory {
   recent_training: ExerciseHistory[];
   todays_sets: LoggedSet[];
-}
-
-/** Heavier wins; at the same weight, more reps. */
-function isHeavier(a: { weight_kg: number; reps: number }, b: { weight_kg: number; reps: number }) {
-  return a.weight_kg > b.weight_kg || (a.weight_kg === b.weight_kg && a.reps > b.reps);
 }
 
 /**
@@ -59,7 +55,7 @@ export function buildTrainingHistory(
     );
     const lastDate = earlier.at(-1)?.date;
     let best: (typeof earlier)[number] | undefined;
-    for (const d of earlier) if (!best || isHeavier(d.log, best.log)) best = d;
+    for (const d of earlier) if (!best || isBetterSet(d.log, best.log)) best = d;
     return {
       exercise: exercise.name,
       last_session:

@@ -2,6 +2,7 @@
  * Summarises logged sets for the tracker: volume and best set per exercise and how many distinct
  * local days the user trained, so the model reasons over a few lines instead of raw rows.
  */
+import { isBetterSet } from '../../../shared/best-set.ts';
 import type { WorkoutLog } from '../../../shared/schemas.ts';
 import { localDay } from '../../context/build-context.ts';
 import { addDays } from './calendar.ts';
@@ -13,14 +14,6 @@ interface ExerciseSummary {
   volumeKg: number;
   best: WorkoutLog;
   lastDate: string;
-}
-
-/** Heavier wins; at the same weight, more reps. */
-function isBetter(candidate: WorkoutLog, best: WorkoutLog): boolean {
-  return (
-    candidate.weight_kg > best.weight_kg ||
-    (candidate.weight_kg === best.weight_kg && candidate.reps > best.reps)
-  );
 }
 
 function summariseExercises(logs: readonly WorkoutLog[], dateOf: (log: WorkoutLog) => string) {
@@ -41,7 +34,7 @@ function summariseExercises(logs: readonly WorkoutLog[], dateOf: (log: WorkoutLo
     }
     entry.sets += 1;
     entry.volumeKg += log.reps * log.weight_kg;
-    if (isBetter(log, entry.best)) entry.best = log;
+    if (isBetterSet(log, entry.best)) entry.best = log;
     if (date > entry.lastDate) entry.lastDate = date;
   }
   return [...byExercise.values()].sort((a, b) => b.sets - a.sets);

@@ -9,6 +9,9 @@ import { freeTcpPort } from '../support/net.ts';
 
 const SERVER = fileURLToPath(new URL('../../workers/server.ts', import.meta.url));
 
+/** PGlite's migration alone was seen taking 110 s on this shared 2-core machine under load. */
+const START_TIMEOUT_MS = 180_000;
+
 export interface ApiProcess {
   url: string;
   port: number;
@@ -54,7 +57,7 @@ export async function createApiProcess(
       child = started;
       started.stdout?.on('data', keep);
       started.stderr?.on('data', keep);
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + START_TIMEOUT_MS;
       while (Date.now() < deadline) {
         if (started.exitCode !== null || started.signalCode !== null) {
           child = undefined;
@@ -67,7 +70,9 @@ export async function createApiProcess(
         if (healthy) return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      throw new Error(`the API process did not answer within 60 s:\n${api.tail()}`);
+      throw new Error(
+        `the API process did not answer within ${START_TIMEOUT_MS} ms:\n${api.tail()}`,
+      );
     },
     async stop(signal) {
       const running = child;

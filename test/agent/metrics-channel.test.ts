@@ -10,6 +10,7 @@ import { loadVoiceAgentConfig } from '../../agent/config.ts';
 import { type MetricsExporter, startMetricsExporter } from '../../agent/metrics/exporter.ts';
 import { JobMetrics } from '../../agent/metrics/job-metrics.ts';
 import { type MetricsReporter, startMetricsReporter } from '../../agent/metrics/reporter.ts';
+import { MAX_SNAPSHOT_BYTES } from '../../agent/metrics/wire.ts';
 import { SessionStats } from '../../agent/session-stats.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
@@ -152,6 +153,23 @@ describe('the metrics endpoint of the agent server', () => {
     );
     raw.destroy();
     expect(main.hub.liveSources).toBe(0);
+    expect((await scrape(main.url)).value('agent_job_slots')).toBe(4);
+  });
+
+  it('cuts a channel that sends a line longer than a snapshot can be', async () => {
+    const logger = recordingLogger();
+    const main = await exporter(4, logger);
+    const raw = createConnection(main.socketPath);
+    await new Promise<void>((resolve) => raw.once('connect', resolve));
+    const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    raw.on('error', () => undefined);
+    raw.write(Buffer.alloc(MAX_SNAPSHOT_BYTES + 1024, 'x'));
+    await closed;
+    expect(logger.lines).toContainEqual({
+      level: 'warn',
+      event: 'metrics_snapshot_refused',
+      fields: { reason: 'too_large' },
+    });
     expect((await scrape(main.url)).value('agent_job_slots')).toBe(4);
   });
 

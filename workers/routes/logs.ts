@@ -21,6 +21,7 @@ import {
 } from '../errors.ts';
 import { deliverLogs, LogDeliveryError } from '../logs/deliver.ts';
 import { requireAuth } from '../middleware/auth.ts';
+import { requireUtf8Body } from '../middleware/utf8-body.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
 import type { CoachingRepository } from '../ports.ts';
 import { createRouter } from '../router.ts';
@@ -35,7 +36,7 @@ const ingestRoute = createRoute({
     'Validates the batch whole (one bad entry rejects it, naming that entry) and hands each set to ' +
     'the queue, deduplicated by log_id. Answers once every set is queued; storage follows.',
   security: bearerSecurity,
-  middleware: [requireAuth('service')] as const,
+  middleware: [requireAuth('service'), requireUtf8Body] as const,
   request: { body: { ...jsonBody, required: true } },
   responses: {
     202: {

@@ -21,7 +21,7 @@ import {
 } from '../errors.ts';
 import { deliverLogs, LogDeliveryError } from '../logs/deliver.ts';
 import { requireAuth } from '../middleware/auth.ts';
-import { requireUtf8Body } from '../middleware/utf8-body.ts';
+import { isUtf8, requireUtf8Body } from '../middleware/utf8-body.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
 import type { CoachingRepository } from '../ports.ts';
 import { createRouter } from '../router.ts';
@@ -134,7 +134,8 @@ export const logRoutes = router
   })
   .post(deliverRoute.path, async (c) => {
     const { callbackVerifier, config, repository, logger } = c.var.services;
-    const body = await c.req.text();
+    const bytes = await c.req.arrayBuffer();
+    const body = new TextDecoder().decode(bytes);
     const signature = c.req.header('upstash-signature') ?? '';
     // Without QStash there is no callback URL: nothing from outside can be a genuine delivery.
     const url = config.queue.kind === 'qstash' ? config.queue.callbackUrl : null;
@@ -144,6 +145,7 @@ export const logRoutes = router
     }
     let entries: IngestLogsRequest['entries'];
     try {
+      if (!isUtf8(bytes)) throw badRequest('invalid body: not valid UTF-8 text');
       ({ entries } = parseBatch(body));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

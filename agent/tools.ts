@@ -50,6 +50,29 @@ export const defaultCoachToolsOptions = {
   fillerDelayMs: 300,
 } as const satisfies Partial<CoachToolsOptions>;
 
+const logSetParameters = z.object({
+  exercise: z.string().describe('The exercise name, e.g. "back squat"'),
+  reps: z.number().describe('How many repetitions, a whole number'),
+  weight: z.number().describe('The weight used; 0 for bodyweight exercises'),
+  unit: z
+    .enum(WEIGHT_UNITS)
+    .optional()
+    .describe("The weight's unit as the user said it; leave out to use the user's preferred unit"),
+});
+
+const askSpecialistParameters = z.object({
+  query: z.string().describe("The user's question, self-contained"),
+  specialist: z
+    .enum(SPECIALISTS)
+    .describe('Which expert: workout, diet, supplement, tracker, scheduler or general'),
+});
+
+/** A spoken reason for a tool call whose arguments are not what the tool takes. */
+function describeBadCall(error: z.ZodError): string {
+  const fields = [...new Set(error.issues.map((issue) => String(issue.path[0] ?? 'set')))];
+  return `I could not log that set: ${fields.join(' and ')} ${fields.length > 1 ? 'were' : 'was'} missing or not understood.`;
+}
+
 type Outcome = 'ok' | 'rejected' | 'failed';
 
 /** Runs a tool body and logs one line about it; `rejected` is a refusal the model can act on. */
@@ -117,20 +140,14 @@ export function createCoachTools(options: CoachToolsOptions) {
     name: 'log_workout_set',
     description:
       'Log one set the user just did. Call it once per set. Reps is a whole number; weight is the load (0 for bodyweight).',
-    parameters: z.object({
-      exercise: z.string().describe('The exercise name, e.g. "back squat"'),
-      reps: z.number().describe('How many repetitions, a whole number'),
-      weight: z.number().describe('The weight used; 0 for bodyweight exercises'),
-      unit: z
-        .enum(WEIGHT_UNITS)
-        .optional()
-        .describe(
-          "The weight's unit as the user said it; leave out to use the user's preferred unit",
-        ),
-    }),
+    parameters: logSetParameters,
     execute: (args) =>
       instrumented(logger, 'log_workout_set', async () => {
-        const result = buildLogEntry(args, {
+        // The framework checks arguments against the schema first; this keeps a call that
+        // skipped it (or a model's free-form JSON) from crashing the tool.
+        const call = logSetParameters.safeParse(args);
+        if (!call.success) return { outcome: 'rejected', value: describeBadCall(call.error) };
+        const result = buildLogEntry(call.data, {
           userId: context.profile.user_id,
           units: context.preferences.units,
           logId: settings.newLogId(),
@@ -155,18 +172,14 @@ export function createCoachTools(options: CoachToolsOptions) {
     name: 'ask_specialist_agent',
     description:
       'Ask an expert for questions that need reasoning beyond today’s plan: plan changes, exercise substitutions, nutrition advice, supplement safety and dosing, progress tracking or scheduling. Pass the user’s question in their words.',
-    parameters: z.object({
-      query: z.string().describe("The user's question, self-contained"),
-      specialist: z
-        .enum(SPECIALISTS)
-        .describe('Which expert: workout, diet, supplement, tracker, scheduler or general'),
-    }),
+    parameters: askSpecialistParameters,
     execute: (args, toolOptions) =>
       instrumented(logger, 'ask_specialist_agent', async () => {
+        const call = askSpecialistParameters.safeParse(args);
         const request = specialistQueryRequestSchema.safeParse({
           user_id: context.profile.user_id,
-          query: args.query,
-          specialist: args.specialist,
+          query: call.data?.query,
+          specialist: call.data?.specialist,
         });
         if (!request.success) return { outcome: 'rejected', value: SPECIALIST_FALLBACK };
         const filler = setTimeout(() => sayFiller(toolOptions), settings.fillerDelayMs);

@@ -4,12 +4,14 @@
  */
 import { runAgentBench } from './agent.ts';
 import { runApiBench } from './api.ts';
+import { runLoadBench } from './load.ts';
 import { runOrchestratorBench } from './orchestrator.ts';
 
 const benches = [
   ['api', runApiBench],
   ['orchestrator', runOrchestratorBench],
   ['agent', runAgentBench],
+  ['load', () => runLoadBench()],
 ] as const;
 
 for (const [name, run] of benches) {

@@ -1,8 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { captureOutput } from './test/support/log-capture/capture.ts';
 
 export default defineConfig({
   test: {
+    // Console output reaches the main process; it joins the run's log capture there.
+    onConsoleLog: (line: string) => {
+      captureOutput(line);
+    },
     projects: [
       {
         test: {
@@ -12,6 +17,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // Every line the run writes is captured and searched for secrets at its end.
+          globalSetup: ['test/support/log-capture/global.ts'],
+          setupFiles: ['test/support/log-capture/worker-setup.ts'],
         },
       },
       {

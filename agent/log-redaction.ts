@@ -10,15 +10,14 @@
  * those keys from the fields of every log call, at every level, and installs it as the
  * framework's logger. There is no opt-out.
  *
- * What this does not reach, precisely:
- * - Bindings of child loggers (`logger.child({...})`): pino serializes them when the child is
- *   made, and `formatters.log` never sees them. The framework binds one personal key so:
- *   `lk.pii.room_name` on the JobContext's logger (job.js), which exists before the job's entry
- *   can install this. Room names are random ids the edge API makes
- *   (workers/livekit/session-token.ts), not personal data; the agent logs them as ids too.
- * - The agent server's main process, whose logger the CLI sets up with no hook for the agent.
- *   It runs no session; its one personal key is `lk.pii.ws_data` (a LiveKit message it could
- *   not read), at warn level.
+ * Two framework lines carry a personal key this could not reach on its own, both closed by
+ * `redactChildLoggers()`, which makes every child logger drop personal keys from its bindings and
+ * from the fields of each call:
+ * - `lk.pii.room_name`, bound on the JobContext's child logger (job.js) before the job's entry
+ *   runs: the child patch is installed in prewarm, which runs before any job is handed over.
+ * - `lk.pii.ws_data` in the agent server's main process (worker.js, a LiveKit message it could
+ *   not read, at warn level), logged on the server's child logger, made when the CLI starts the
+ *   server: the patch is installed before `cli.runApp`.
  */
 import { log } from '@livekit/agents';
 
@@ -52,9 +51,52 @@ export function withoutPersonalFields(fields: object): Record<string, unknown> {
  * before the session, its plugins and tools are created, since they take their logger then.
  */
 export function redactFrameworkLogs(): void {
+  redactChildLoggers();
   const current = log();
   if (redactedLoggers.has(current)) return;
   const redacted = current.child({}, { formatters: { log: withoutPersonalFields } });
   redactedLoggers.add(redacted);
   (globalThis as Record<symbol, unknown>)[FRAMEWORK_LOGGER] = redacted;
+}
+
+type ChildOptions = { formatters?: { log?: (fields: object) => object } } & Record<string, unknown>;
+type ChildMethod = (
+  this: FrameworkLogger,
+  bindings: object,
+  options?: ChildOptions,
+) => FrameworkLogger;
+type ChildOwner = { child: ChildMethod; [REDACTED_CHILDREN]?: true };
+
+const REDACTED_CHILDREN = Symbol.for('fitness-coach:redacted-child-loggers');
+
+/** The object in the logger's prototype chain that holds `child`: pino's shared prototype. */
+function childOwner(logger: FrameworkLogger): ChildOwner | null {
+  for (let at: object | null = logger; at; at = Object.getPrototypeOf(at)) {
+    if (Object.hasOwn(at, 'child')) return at as ChildOwner;
+  }
+  return null;
+}
+
+/**
+ * From now on every pino child logger in this process (the framework's and any made later, since
+ * they share pino's prototype) leaves personal keys out of its bindings and out of the fields of
+ * every call on it. pino serializes bindings when the child is made, so only wrapping `child`
+ * itself reaches them. Needs the framework's logger to exist (see the header for when).
+ */
+export function redactChildLoggers(): void {
+  const owner = childOwner(log());
+  if (!owner || owner[REDACTED_CHILDREN]) return;
+  const child = owner.child;
+  owner.child = function redactedChild(bindings, options = {}) {
+    const callerFormatter = options.formatters?.log;
+    return child.call(this, withoutPersonalFields(bindings), {
+      ...options,
+      formatters: {
+        ...options.formatters,
+        log: (fields: object) =>
+          withoutPersonalFields(callerFormatter ? callerFormatter(fields) : fields),
+      },
+    });
+  };
+  owner[REDACTED_CHILDREN] = true;
 }

@@ -15,6 +15,7 @@ import {
   cli,
   defineAgent,
   inference,
+  initializeLogger,
   type JobProcess,
   ServerOptions,
   type VAD,
@@ -24,7 +25,7 @@ import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { FULL_LOAD, jobCountLoad } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
-import { redactFrameworkLogs } from './log-redaction.ts';
+import { redactChildLoggers, redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
 import { startMetricsExporter } from './metrics/exporter.ts';
@@ -63,6 +64,8 @@ interface ProcessData {
 }
 
 function prewarm(proc: JobProcess<ProcessData>): void {
+  // Before any job: the JobContext's logger, made before entry runs, binds the room name.
+  redactChildLoggers();
   const config = loadVoiceAgentConfig(process.env);
   const api = createApiClient(config.api);
   const logger = createAgentLogger('log_spool');
@@ -139,6 +142,10 @@ async function main(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
+  // The CLI makes the server's logger (a child) as it starts, with no hook in between, so the
+  // child patch goes on pino's prototype through a logger made first; the CLI then makes its own.
+  initializeLogger({ pretty: false, level: 'info' });
+  redactChildLoggers();
   const exporter = await startMetricsExporter({
     port: config.metricsPort,
     maxConcurrentJobs: config.maxConcurrentJobs,

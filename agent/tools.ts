@@ -66,6 +66,29 @@ export const defaultCoachToolsOptions = {
   metrics: ignoreToolMetrics,
 } as const satisfies Partial<CoachToolsOptions>;
 
+const logSetParameters = z.object({
+  exercise: z.string().describe('The exercise name, e.g. "back squat"'),
+  reps: z.number().describe('How many repetitions, a whole number'),
+  weight: z.number().describe('The weight used; 0 for bodyweight exercises'),
+  unit: z
+    .enum(WEIGHT_UNITS)
+    .optional()
+    .describe("The weight's unit as the user said it; leave out to use the user's preferred unit"),
+});
+
+const askSpecialistParameters = z.object({
+  query: z.string().describe("The user's question, self-contained"),
+  specialist: z
+    .enum(SPECIALISTS)
+    .describe('Which expert: workout, diet, supplement, tracker, scheduler or general'),
+});
+
+/** A spoken reason for a tool call whose arguments are not what the tool takes. */
+function describeBadCall(error: z.ZodError): string {
+  const fields = [...new Set(error.issues.map((issue) => String(issue.path[0] ?? 'set')))];
+  return `I could not log that set: ${fields.join(' and ')} ${fields.length > 1 ? 'were' : 'was'} missing or not understood.`;
+}
+
 type Outcome = 'ok' | 'rejected' | 'failed';
 
 interface ToolReport {
@@ -141,20 +164,14 @@ export function createCoachTools(options: CoachToolsOptions) {
     name: 'log_workout_set',
     description:
       'Log one set the user just did. Call it once per set. Reps is a whole number; weight is the load (0 for bodyweight).',
-    parameters: z.object({
-      exercise: z.string().describe('The exercise name, e.g. "back squat"'),
-      reps: z.number().describe('How many repetitions, a whole number'),
-      weight: z.number().describe('The weight used; 0 for bodyweight exercises'),
-      unit: z
-        .enum(WEIGHT_UNITS)
-        .optional()
-        .describe(
-          "The weight's unit as the user said it; leave out to use the user's preferred unit",
-        ),
-    }),
+    parameters: logSetParameters,
     execute: (args) =>
       instrumented(report, 'log_workout_set', async () => {
-        const result = buildLogEntry(args, {
+        // The framework checks arguments against the schema first; this keeps a call that
+        // skipped it (or a model's free-form JSON) from crashing the tool.
+        const call = logSetParameters.safeParse(args);
+        if (!call.success) return { outcome: 'rejected', value: describeBadCall(call.error) };
+        const result = buildLogEntry(call.data, {
           userId: context.profile.user_id,
           units: context.preferences.units,
           logId: settings.newLogId(),
@@ -173,23 +190,19 @@ export function createCoachTools(options: CoachToolsOptions) {
     name: 'ask_specialist_agent',
     description:
       'Ask an expert for questions that need reasoning beyond today’s plan: plan changes, exercise substitutions, nutrition advice, supplement safety and dosing, progress tracking or scheduling. Pass the user’s question in their words.',
-    parameters: z.object({
-      query: z.string().describe("The user's question, self-contained"),
-      specialist: z
-        .enum(SPECIALISTS)
-        .describe('Which expert: workout, diet, supplement, tracker, scheduler or general'),
-    }),
+    parameters: askSpecialistParameters,
     execute: (args, toolOptions) =>
       instrumented(report, 'ask_specialist_agent', async () => {
+        const call = askSpecialistParameters.safeParse(args);
         const request = specialistQueryRequestSchema.safeParse({
           user_id: context.profile.user_id,
-          query: args.query,
-          specialist: args.specialist,
+          query: call.data?.query,
+          specialist: call.data?.specialist,
         });
         const started = performance.now();
         const delegated = (outcome: SpecialistOutcome) =>
           settings.metrics.specialistCall(
-            args.specialist,
+            call.data?.specialist ?? 'unknown',
             outcome,
             (performance.now() - started) / 1000,
           );

@@ -57,7 +57,7 @@ const headersJson = (authorization: string) => ({
 });
 
 /** Nearest-rank percentile, in the samples' unit, rounded to 0.01. */
-function percentile(samples: readonly number[], p: number): number {
+export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error('no samples');
   const sorted = [...samples].sort((a, b) => a - b);
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -97,7 +97,10 @@ async function timeSequential(
 }
 
 /** `node workers/server.ts` in its own process, ready once /health answers. */
-async function startServerProcess(env: Record<string, string>, url: string): Promise<ChildProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  url: string,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, [SERVER_MAIN], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -122,7 +125,7 @@ async function startServerProcess(env: Record<string, string>, url: string): Pro
   throw new Error(`the API server did not become healthy within 30 s: ${stderr}`);
 }
 
-async function stopServerProcess(child: ChildProcess): Promise<void> {
+export async function stopServerProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -418,7 +421,7 @@ export async function runApiBench(
   return results;
 }
 
-function withDefinedValues(env: Record<string, string | undefined>): Record<string, string> {
+export function withDefinedValues(env: Record<string, string | undefined>): Record<string, string> {
   const defined: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) defined[key] = value;
   return defined;

@@ -4,6 +4,7 @@
  */
 import { runAgentBench } from './agent.ts';
 import { runApiBench } from './api.ts';
+import { runLoadBench } from './load.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runOrchestratorBench } from './orchestrator.ts';
 
@@ -12,6 +13,7 @@ const benches = [
   ['orchestrator', runOrchestratorBench],
   ['agent', runAgentBench],
   ['metrics', runMetricsBench],
+  ['load', () => runLoadBench()],
 ] as const;
 
 for (const [name, run] of benches) {

@@ -29,6 +29,7 @@ describe('GET /openapi.json', () => {
     expect(operations.sort()).toEqual(
       [
         'GET /health',
+        'GET /health/live',
         'POST /v1/sessions',
         'GET /v1/users/{user_id}/context',
         'DELETE /v1/users/{user_id}/context',

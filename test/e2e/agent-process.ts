@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { captureOutput } from '../support/log-capture/capture.ts';
 
 export type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -62,6 +63,7 @@ export function startAgentProcess(
   let raw = '';
 
   const onLine = (text: string) => {
+    captureOutput(text);
     let line: LogLine | undefined;
     try {
       const parsed: unknown = JSON.parse(text);

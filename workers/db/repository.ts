@@ -187,6 +187,9 @@ export function createRepository(db: AnyPgDatabase): CoachingRepository {
     },
 
     async endVoiceSession({ roomName, endedAt }) {
+      // PostgreSQL text cannot hold NUL, so no session has such a name; asking would only make
+      // the database refuse the query (a 503 for what is a foreign room).
+      if (roomName.includes('\u0000')) return false;
       // LiveKit's clock is not the edge's: an end stamped before the recorded start is clamped to
       // it, so a session never lasts less than nothing.
       const ended = await db

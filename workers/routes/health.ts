@@ -1,43 +1,24 @@
-/** Liveness of the API's dependencies, for load balancers, uptime checks and the ops team. */
-import { createRoute } from '@hono/zod-openapi';
-import { errorName } from '../../shared/runtime.ts';
-import { type Health, healthSchema } from '../../shared/schemas.ts';
-import type { Logger } from '../ports.ts';
+/**
+ * Two public probes. `GET /health/live` says only that this process answers HTTP: it touches no
+ * dependency, so load balancers, Fly checks and uptime monitors can call it as often as they
+ * like. `GET /health` is readiness: whether the database, cache and queue answer, checked at
+ * most once every few seconds however often it is called (workers/health/readiness.ts). Neither
+ * says anything about versions, hosts or errors.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { healthSchema } from '../../shared/schemas.ts';
+import { defaultReadinessOptions, readiness } from '../health/readiness.ts';
 import { createRouter } from '../router.ts';
 
-/** A check slower than this counts as down: a health probe must answer quickly. */
-export const HEALTH_CHECK_TIMEOUT_MS = 2000;
-
-type CheckStatus = Health['checks']['database'];
-
-async function check(
-  name: string,
-  ping: () => Promise<void>,
-  logger: Logger,
-): Promise<CheckStatus> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), HEALTH_CHECK_TIMEOUT_MS);
-  });
-  try {
-    const outcome = await Promise.race([ping().then(() => 'ok' as const), timedOut]);
-    if (outcome === 'ok') return 'ok';
-    logger.warn('health_check_down', { check: name, reason: 'timeout' });
-  } catch (error) {
-    logger.warn('health_check_down', {
-      check: name,
-      reason: errorName(error),
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-  return 'down';
-}
+const livenessSchema = z.strictObject({ status: z.literal('ok') });
 
 const healthRoute = createRoute({
   method: 'get',
   path: '/health',
-  summary: 'Health of the API and its dependencies',
+  summary: 'Readiness: the API and its dependencies',
+  description:
+    'For the ops team and services that need to know whether the database, cache and queue ' +
+    `answer. The answer is shared and cached for ${defaultReadinessOptions.cacheSeconds} s.`,
   responses: {
     200: {
       description: 'Every dependency answered',
@@ -50,15 +31,24 @@ const healthRoute = createRoute({
   },
 });
 
-export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {
-  const { repository, cache, queue, logger } = c.var.services;
-  const [database, cacheStatus, queueStatus] = await Promise.all([
-    check('database', () => repository.ping(), logger),
-    check('cache', () => cache.ping(), logger),
-    check('queue', () => queue.ping(), logger),
-  ]);
-  const checks = { database, cache: cacheStatus, queue: queueStatus };
-  const ok = Object.values(checks).every((status) => status === 'ok');
-  const body: Health = { status: ok ? 'ok' : 'degraded', checks };
-  return ok ? c.json(body, 200) : c.json(body, 503);
+const liveRoute = createRoute({
+  method: 'get',
+  path: '/health/live',
+  summary: 'Liveness: this process answers',
+  description:
+    'For load balancers, Fly checks and uptime monitors: always 200 while the process serves ' +
+    'requests, without touching any dependency.',
+  responses: {
+    200: {
+      description: 'The process answers',
+      content: { 'application/json': { schema: livenessSchema } },
+    },
+  },
 });
+
+export const healthRoutes = createRouter()
+  .openapi(healthRoute, async (c) => {
+    const body = await readiness(c.var.services);
+    return body.status === 'ok' ? c.json(body, 200) : c.json(body, 503);
+  })
+  .openapi(liveRoute, (c) => c.json({ status: 'ok' as const }, 200));

@@ -21,6 +21,7 @@ import {
 } from '../errors.ts';
 import { deliverLogs, LogDeliveryError } from '../logs/deliver.ts';
 import { requireAuth } from '../middleware/auth.ts';
+import { isUtf8, requireUtf8Body } from '../middleware/utf8-body.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
 import type { CoachingRepository } from '../ports.ts';
 import { createRouter } from '../router.ts';
@@ -35,7 +36,7 @@ const ingestRoute = createRoute({
     'Validates the batch whole (one bad entry rejects it, naming that entry) and hands each set to ' +
     'the queue, deduplicated by log_id. Answers once every set is queued; storage follows.',
   security: bearerSecurity,
-  middleware: [requireAuth('service')] as const,
+  middleware: [requireAuth('service'), requireUtf8Body] as const,
   request: { body: { ...jsonBody, required: true } },
   responses: {
     202: {
@@ -133,7 +134,8 @@ export const logRoutes = router
   })
   .post(deliverRoute.path, async (c) => {
     const { callbackVerifier, config, repository, logger, cache } = c.var.services;
-    const body = await c.req.text();
+    const bytes = await c.req.arrayBuffer();
+    const body = new TextDecoder().decode(bytes);
     const signature = c.req.header('upstash-signature') ?? '';
     // Without QStash there is no callback URL: nothing from outside can be a genuine delivery.
     const url = config.queue.kind === 'qstash' ? config.queue.callbackUrl : null;
@@ -143,6 +145,7 @@ export const logRoutes = router
     }
     let entries: IngestLogsRequest['entries'];
     try {
+      if (!isUtf8(bytes)) throw badRequest('invalid body: not valid UTF-8 text');
       ({ entries } = parseBatch(body));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

@@ -4,6 +4,7 @@ import { createSessionRequestSchema, createSessionResponseSchema } from '../../s
 import { errorBody, notFound } from '../errors.ts';
 import { cryptoRandomBytes, mintSessionToken } from '../livekit/session-token.ts';
 import { requireAuth } from '../middleware/auth.ts';
+import { requireUtf8Body } from '../middleware/utf8-body.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
 import { createRouter } from '../router.ts';
 
@@ -22,7 +23,7 @@ const createSession = createRoute({
     'Mints a LiveKit participant token for a fresh room whose configuration dispatches the coach ' +
     'agent with the session metadata.',
   security: bearerSecurity,
-  middleware: [requireAuth('user')] as const,
+  middleware: [requireAuth('user'), requireUtf8Body] as const,
   request: {
     body: {
       required: true,

@@ -8,6 +8,7 @@ import {
 } from '../../shared/schemas.ts';
 import { ApiError, notFound, unavailable } from '../errors.ts';
 import { assertCanAccess, requireAuth } from '../middleware/auth.ts';
+import { requireUtf8Body } from '../middleware/utf8-body.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
 import {
   SPECIALIST_UNAVAILABLE_MESSAGE,
@@ -30,7 +31,7 @@ const querySpecialist = createRoute({
     'answer that would take longer than about two seconds gives 503 specialist_unavailable, ' +
     'whose message can be spoken to the user as it is.',
   security: bearerSecurity,
-  middleware: [requireAuth('user', 'service')] as const,
+  middleware: [requireAuth('user', 'service'), requireUtf8Body] as const,
   request: {
     body: {
       required: true,

@@ -28,6 +28,18 @@ const NODE_BIN_DIR = dirname(process.execPath);
  * Any other RUN step must be an npm install step the replay understands, or this test fails.
  */
 const SYSTEM_STEPS = [/^apt-get update\b/, /^mkdir -p \/data\/spool && chown -R node:node \/data$/];
+/** The variables through which this machine reaches the npm registry, where they are set. */
+const REGISTRY_ACCESS_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+
+function registryAccess(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    REGISTRY_ACCESS_VARIABLES.flatMap((name) => {
+      const value = source[name];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
 const NPM_CI = /^npm ci\b([^&]*)(?:&& npm cache clean --force)?$/;
 
 /** Container paths in ENV that point outside the app directory, mapped into the replay. */
@@ -96,7 +108,9 @@ describe('agent/Dockerfile, replayed without Docker', () => {
       const flags = (npmCi[1] ?? '').trim().split(/\s+/).filter(Boolean);
       await run('npm', ['ci', ...flags, '--prefer-offline'], {
         cwd: appDir,
-        env,
+        // The registry as this machine reaches it (a Docker build has its own network): a
+        // package missing from the npm cache is fetched through the same certificate bundle.
+        env: { ...env, ...registryAccess(process.env) },
         maxBuffer: 16 * 1024 * 1024,
       });
     }

@@ -38,6 +38,7 @@ describe('GET /openapi.json', () => {
         'POST /v1/logs/deliver',
         'POST /v1/livekit/webhook',
         'POST /v1/specialists/query',
+        'PUT /v1/voice-sessions/{room_name}/summary',
       ].sort(),
     );
   });

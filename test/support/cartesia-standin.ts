@@ -23,6 +23,10 @@ export interface CartesiaGeneration {
   modelId: string;
   sampleRate: number;
   done: boolean;
+  /** performance.now() when its first request arrived. */
+  requestedAt: number;
+  /** performance.now() when its first audio chunk was sent; undefined until then. */
+  firstAudioAt?: number;
 }
 
 export interface CartesiaStandin {
@@ -154,6 +158,7 @@ function handleStreamMessage(
       modelId: request.model_id,
       sampleRate: request.output_format.sample_rate,
       done: false,
+      requestedAt: performance.now(),
     };
     generations.push(generation);
   }
@@ -163,6 +168,7 @@ function handleStreamMessage(
   if (request.transcript.trim()) {
     const pcm = speech(request.transcript, request.output_format.sample_rate);
     const chunkBytes = Math.round(CHUNK_SECONDS * request.output_format.sample_rate) * 2;
+    generation.firstAudioAt ??= performance.now();
     for (let offset = 0; offset < pcm.length; offset += chunkBytes) {
       socket.send(
         JSON.stringify({

@@ -352,11 +352,23 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     const genBefore = standins.cartesia.generations.length;
     try {
       const calls = await Promise.all(everyone.map((seed) => call(seed.user.id, 'workout')));
-      await Promise.all(calls.map((caller) => heardGreeting(caller)));
+      const step = async <T>(what: string, work: Promise<T>): Promise<T> => {
+        try {
+          return await work;
+        } catch (error) {
+          const events = agent.logs.filter((line) => typeof line.event === 'string');
+          throw new Error(
+            `${what}: ${String(error)}\nagent events: ${events.map((l) => JSON.stringify(l)).join('\n')}`,
+          );
+        }
+      };
+      await Promise.all(
+        calls.map((caller, i) => step(`greeting of caller ${i}`, heardGreeting(caller))),
+      );
       const heard = await Promise.all(
-        calls.map(async (caller) => {
+        calls.map(async (caller, i) => {
           const turn = await caller.say(CALLER_LINES.workout);
-          return caller.waitForCoachSound(turn.endedAt, 60_000);
+          return step(`reply to caller ${i}`, caller.waitForCoachSound(turn.endedAt, 60_000));
         }),
       );
       expect(heard.every((at) => at > 0)).toBe(true);

@@ -16,6 +16,8 @@ import { loadCoachingContext } from './context-loader.ts';
 import { readSessionMetadata } from './job-metadata.ts';
 import type { LogSpool } from './log-spool.ts';
 import { createLlm, createStt, createTts } from './providers.ts';
+import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
+import { RecoveringTTS } from './resilience/recovering-tts.ts';
 import { SessionStats } from './session-stats.ts';
 
 /** How long shutdown waits for the spool to hand its sets to the API (the rest stay on disk). */
@@ -84,8 +86,10 @@ export async function runCoachJob<ProcessData>(
     clock: systemClock,
   });
   const session = new voice.AgentSession({
-    stt: createStt(deps.config.stt),
-    tts: createTts(deps.config.tts),
+    // Deepgram's plugin never reconnects after a socket drop (see reconnecting-stt.ts).
+    stt: new ReconnectingSTT(createStt(deps.config.stt), { socketPath: '/v1/listen', logger }),
+    // A dropped speech socket gets the reply again or an apology, never silence.
+    tts: new RecoveringTTS(createTts(deps.config.tts), { logger }),
     llm: createLlm(deps.config.llm),
     vad: deps.vad,
     // Local VAD for turns and interruptions: no dependency on a hosted turn-detection model.

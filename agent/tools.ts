@@ -14,6 +14,7 @@ import {
   SPECIALISTS,
   specialistQueryRequestSchema,
 } from '../shared/schemas.ts';
+import { sayInsteadOfReplying } from './resilience/spoken-fallback.ts';
 import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 
@@ -178,6 +179,8 @@ export function createCoachTools(options: CoachToolsOptions) {
           const answer = await specialists.askSpecialist(request.data, signal);
           return { outcome: 'ok', value: answer.answer };
         } catch {
+          // Unavailable or too slow: the user hears the fallback now, not after one more model turn.
+          sayInsteadOfReplying(toolOptions, SPECIALIST_FALLBACK);
           return { outcome: 'failed', value: SPECIALIST_FALLBACK };
         } finally {
           clearTimeout(filler);

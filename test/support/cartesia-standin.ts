@@ -8,6 +8,10 @@
  *
  * The "speech" is a quiet 440 Hz tone whose length follows the text, so a listener can tell a
  * spoken reply from silence. Tests read back every transcript that was synthesised.
+ *
+ * Faults, for tests of a voice that must not fall silent: a configurable time to first byte (the
+ * wait before a context's first audio chunk) and a one-shot drop of the socket in the middle of
+ * the next reply, after some of its audio went out.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -27,6 +31,17 @@ export interface CartesiaGeneration {
   requestedAt: number;
   /** performance.now() when its first audio chunk was sent; undefined until then. */
   firstAudioAt?: number;
+  /** Audio chunks sent for this context so far. */
+  chunksSent: number;
+}
+
+export type CartesiaDropMode = 'terminate' | 'close';
+
+export interface CartesiaMidReplyDrop {
+  /** Audio chunks of the reply sent before the socket goes (default 1). */
+  afterChunks?: number;
+  /** `terminate` cuts TCP; `close` sends a close frame with 1011 (default terminate). */
+  mode?: CartesiaDropMode;
 }
 
 export interface CartesiaStandin {
@@ -34,8 +49,23 @@ export interface CartesiaStandin {
   baseUrl: string;
   apiKey: string;
   generations: CartesiaGeneration[];
+  /** Wait before the first audio chunk of each context (0 by default). */
+  setTimeToFirstByte(ms: number): void;
+  /** Drops the socket carrying the next reply once `afterChunks` of its chunks went out. */
+  dropMidReply(options?: CartesiaMidReplyDrop): void;
+  /** How many sockets the stand-in dropped on purpose so far. */
+  readonly drops: number;
   close(): Promise<void>;
 }
+
+interface CartesiaFaults {
+  timeToFirstByteMs: number;
+  midReplyDrop: Required<CartesiaMidReplyDrop> | null;
+  drops: number;
+}
+
+/** Cartesia's close code for an internal failure. */
+const SERVER_ERROR_CLOSE = 1011;
 
 const streamingRequestSchema = z.object({
   context_id: z.string().min(1),
@@ -119,12 +149,26 @@ function wordTimestamps(text: string, startSeconds: number) {
   };
 }
 
-function handleStreamMessage(
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Drops `socket` if a mid-reply drop is armed and this reply has sent enough chunks. */
+function dropIfArmed(socket: WebSocket, faults: CartesiaFaults, chunksSent: number): boolean {
+  const drop = faults.midReplyDrop;
+  if (!drop || chunksSent < drop.afterChunks) return false;
+  faults.midReplyDrop = null;
+  faults.drops += 1;
+  if (drop.mode === 'terminate') socket.terminate();
+  else socket.close(SERVER_ERROR_CLOSE, 'internal error');
+  return true;
+}
+
+async function handleStreamMessage(
   socket: WebSocket,
   data: RawData,
   generations: CartesiaGeneration[],
   cancelled: Set<string>,
-): void {
+  faults: CartesiaFaults,
+): Promise<void> {
   let json: unknown;
   try {
     json = JSON.parse(data.toString());
@@ -159,17 +203,23 @@ function handleStreamMessage(
       sampleRate: request.output_format.sample_rate,
       done: false,
       requestedAt: performance.now(),
+      chunksSent: 0,
     };
     generations.push(generation);
   }
   const startSeconds = generation.transcript.trim().length * SECONDS_PER_CHARACTER;
+  const firstAudio = generation.chunksSent === 0;
   generation.transcript += request.transcript;
 
   if (request.transcript.trim()) {
+    if (firstAudio && faults.timeToFirstByteMs > 0) await sleep(faults.timeToFirstByteMs);
+    if (socket.readyState !== socket.OPEN || cancelled.has(contextId)) return;
     const pcm = speech(request.transcript, request.output_format.sample_rate);
     const chunkBytes = Math.round(CHUNK_SECONDS * request.output_format.sample_rate) * 2;
-    generation.firstAudioAt ??= performance.now();
     for (let offset = 0; offset < pcm.length; offset += chunkBytes) {
+      if (dropIfArmed(socket, faults, generation.chunksSent)) return;
+      generation.chunksSent += 1;
+      generation.firstAudioAt ??= performance.now();
       socket.send(
         JSON.stringify({
           type: 'chunk',
@@ -205,6 +255,7 @@ export async function startCartesiaStandin(
   apiKey = `sk_car_${randomUUID()}`,
 ): Promise<CartesiaStandin> {
   const generations: CartesiaGeneration[] = [];
+  const faults: CartesiaFaults = { timeToFirstByteMs: 0, midReplyDrop: null, drops: 0 };
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((_req, res) => {
@@ -226,7 +277,13 @@ export async function startCartesiaStandin(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const cancelled = new Set<string>();
       sockets.add(ws);
-      ws.on('message', (data) => handleStreamMessage(ws, data, generations, cancelled));
+      // One message at a time, in arrival order, even while a time to first byte is awaited.
+      let previous = Promise.resolve();
+      ws.on('message', (data) => {
+        previous = previous.then(() =>
+          handleStreamMessage(ws, data, generations, cancelled, faults),
+        );
+      });
       ws.on('close', () => sockets.delete(ws));
     });
   });
@@ -238,6 +295,15 @@ export async function startCartesiaStandin(
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey,
     generations,
+    setTimeToFirstByte(ms) {
+      faults.timeToFirstByteMs = ms;
+    },
+    dropMidReply({ afterChunks = 1, mode = 'terminate' } = {}) {
+      faults.midReplyDrop = { afterChunks, mode };
+    },
+    get drops() {
+      return faults.drops;
+    },
     async close() {
       for (const socket of sockets) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

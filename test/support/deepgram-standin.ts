@@ -6,6 +6,9 @@
  * `Metadata` messages back. Tests decide what the "user" said with `speak()`, or let the stand-in
  * listen: it detects each utterance from the audio it receives (utterance-detector.ts), and after
  * a configurable reply delay sends the next scripted transcript for it, as the service would.
+ * Tests cut every open stream with `dropStreams()` the way a network blip (terminate) or a
+ * provider restart (a close frame with an error code, as Deepgram sends 1011 `NET-0001`) does,
+ * or arm `dropAtNextUtteranceEnd()` to do it when the caller stops speaking.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -75,8 +78,19 @@ export interface DeepgramStandin {
   setTiming(timing: Partial<ListeningTiming>): void;
   /** At the next utterance end, drops that stream's socket instead of answering it. */
   dropAtNextUtteranceEnd(drop: SocketDrop): void;
+  /**
+   * Drops every open stream now: `terminate` cuts the TCP connection with no close frame;
+   * `close` sends a close frame with `closeCode` (Deepgram's server error code by default).
+   * Resolves once the stand-in has seen each of those streams closed; returns how many.
+   */
+  dropStreams(mode: DeepgramDropMode, closeCode?: number): Promise<number>;
   close(): Promise<void>;
 }
+
+export type DeepgramDropMode = 'terminate' | 'close';
+
+/** What Deepgram sends when it ends a stream on its side (e.g. `NET-0001`, no audio in time). */
+const DEEPGRAM_SERVER_ERROR_CLOSE = 1011;
 
 const SUPPORTED_ENCODINGS = new Set(['linear16']);
 const BYTES_PER_SAMPLE = 2;
@@ -332,6 +346,18 @@ export async function startDeepgramStandin(
         }
         socket.send(JSON.stringify(resultsMessage(record, transcript, start)));
       }
+    },
+    async dropStreams(mode, closeCode = DEEPGRAM_SERVER_ERROR_CLOSE) {
+      const dropped = [...open];
+      const closed = dropped.map(
+        ({ socket }) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
+      );
+      for (const { socket } of dropped) {
+        if (mode === 'terminate') socket.terminate();
+        else socket.close(closeCode, 'NET-0001');
+      }
+      await Promise.all(closed);
+      return dropped.length;
     },
     async close() {
       for (const { socket, detector } of open) {

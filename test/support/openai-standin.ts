@@ -23,6 +23,12 @@ export interface StandinReply {
   status?: number;
   /** Never answer (the connection stays open until the client gives up or the server closes). */
   hang?: boolean;
+  /**
+   * A streamed reply that fails part-way: after the role chunk and this many content chunks,
+   * `break` cuts the connection (no finish reason, no `[DONE]`), `stall` sends nothing more and
+   * leaves the connection open, as a provider does when it dies or hangs mid-answer.
+   */
+  interrupt?: { afterChunks: number; mode: 'break' | 'stall' };
 }
 
 export interface ChatMessageToolCall {
@@ -179,8 +185,15 @@ function streamReply(
   write([
     { index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null },
   ]);
+  let contentChunks = 0;
   for (const piece of reply.content ? halves(reply.content) : []) {
+    if (reply.interrupt && contentChunks === reply.interrupt.afterChunks) break;
     write([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]);
+    contentChunks += 1;
+  }
+  if (reply.interrupt) {
+    if (reply.interrupt.mode === 'break') res.destroy();
+    return;
   }
   withIds(reply.toolCalls ?? []).forEach((call, index) => {
     const [first, ...rest] = halves(call.function.arguments);

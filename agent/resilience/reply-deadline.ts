@@ -1,0 +1,113 @@
+/**
+ * Keeps the language model's reply within the voice budget: when the model fails, goes quiet
+ * before its first words, or stalls part-way, the reply ends with a short spoken apology instead
+ * of silence.
+ *
+ * Why here and not in connection options: the framework retries a failed or slow model call for
+ * up to 3 × 10 s with 2 s pauses before it gives up, and then it says nothing at all; the user
+ * would sit in silence far past the 2 s a voice reply may take (ARCHITECTURE.md, guarantee 3).
+ * The model's stream is cancelled when the apology is said, which also stops those retries.
+ */
+import { ReadableStream } from 'node:stream/web';
+import { llm } from '@livekit/agents';
+import type { Logger } from '../../shared/runtime.ts';
+
+/** Said instead of a reply the model could not give in time. */
+export const REPLY_APOLOGY =
+  "Sorry, I'm having trouble thinking right now. Could you say that again?";
+
+export interface ReplyDeadlineOptions {
+  logger: Logger;
+  /**
+   * Longest wait for the reply's first words or tool call. Leaves room, within the 2 s budget
+   * after the user stops speaking, for end-of-turn detection and the apology's first audio.
+   * @defaultValue 1200
+   */
+  firstTokenTimeoutMs?: number;
+  /**
+   * Longest pause between two pieces of a reply that has started.
+   * @defaultValue 2000
+   */
+  stallTimeoutMs?: number;
+  /** @defaultValue REPLY_APOLOGY */
+  apology?: string;
+}
+
+export const defaultReplyDeadlineOptions = {
+  firstTokenTimeoutMs: 1200,
+  stallTimeoutMs: 2000,
+  apology: REPLY_APOLOGY,
+} as const satisfies Partial<ReplyDeadlineOptions>;
+
+/** What the framework's LLM node yields (the flush marker is passed through untouched). */
+export type ReplyPiece = llm.ChatChunk | string | symbol;
+
+type Failure = 'error' | 'first_token_timeout' | 'stalled' | 'empty';
+
+/** Whether a piece is part of the reply the user will hear or act on. */
+function isProgress(piece: ReplyPiece): boolean {
+  if (typeof piece === 'string') return piece.length > 0;
+  if (typeof piece === 'symbol') return false;
+  return llm.hasResponse(piece);
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** The model's reply stream, guarded by the deadlines above. */
+export function withReplyDeadline<T extends ReplyPiece>(
+  source: ReadableStream<T>,
+  options: ReplyDeadlineOptions,
+): ReadableStream<T | string> {
+  const settings = { ...defaultReplyDeadlineOptions, ...options };
+  const reader = source.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const readWithin = (ms: number) =>
+    Promise.race([
+      reader.read(),
+      new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), ms);
+      }),
+    ]).finally(() => clearTimeout(timer));
+
+  let started = false;
+  return new ReadableStream<T | string>({
+    async pull(controller) {
+      let failure: Failure | undefined;
+      try {
+        for (;;) {
+          const result = await readWithin(
+            started ? settings.stallTimeoutMs : settings.firstTokenTimeoutMs,
+          );
+          if (result === TIMED_OUT) {
+            failure = started ? 'stalled' : 'first_token_timeout';
+            break;
+          }
+          if (result.done) {
+            if (started) return controller.close();
+            failure = 'empty';
+            break;
+          }
+          controller.enqueue(result.value);
+          if (isProgress(result.value)) {
+            started = true;
+            return;
+          }
+        }
+      } catch (error) {
+        failure = 'error';
+        settings.logger.warn('llm_reply_failed', {
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+      settings.logger.warn('llm_reply_apologised', { reason: failure, partial: started });
+      // Cancelling the model's stream closes the request and ends the framework's retries.
+      reader.cancel().catch(() => undefined);
+      controller.enqueue(started ? ` ${settings.apology}` : settings.apology);
+      controller.close();
+    },
+    async cancel(reason) {
+      clearTimeout(timer);
+      await reader.cancel(reason);
+    },
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * The reply deadline on its own: replies that arrive pass through untouched; a model that fails,
+ * never starts, stalls part-way or says nothing ends in the apology, and its stream is cancelled.
+ */
+import { ReadableStream } from 'node:stream/web';
+import type { llm } from '@livekit/agents';
+import { describe, expect, it } from 'vitest';
+import {
+  REPLY_APOLOGY,
+  type ReplyPiece,
+  withReplyDeadline,
+} from '../../agent/resilience/reply-deadline.ts';
+import type { Logger } from '../../shared/runtime.ts';
+
+const DEADLINES = { firstTokenTimeoutMs: 100, stallTimeoutMs: 100 };
+
+function recordingLogger(): Logger & { lines: Array<[string, Record<string, unknown>?]> } {
+  const lines: Array<[string, Record<string, unknown>?]> = [];
+  const record = (event: string, fields?: Record<string, unknown>) => lines.push([event, fields]);
+  return { lines, info: record, warn: record, error: record };
+}
+
+const chunk = (content: string): llm.ChatChunk => ({
+  id: 'c1',
+  delta: { role: 'assistant', content },
+});
+const roleOnly: llm.ChatChunk = { id: 'c1', delta: { role: 'assistant', content: '' } };
+
+/** A model stream: the pieces, then (unless told otherwise) its end; records a cancel. */
+function model(pieces: ReplyPiece[], then: 'end' | 'hang' | 'fail' = 'end') {
+  const state = { cancelled: false };
+  const stream = new ReadableStream<ReplyPiece>({
+    start(controller) {
+      for (const piece of pieces) controller.enqueue(piece);
+      if (then === 'end') controller.close();
+      if (then === 'fail') controller.error(new TypeError('socket hang up'));
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return { stream, state };
+}
+
+async function collect(stream: ReadableStream<ReplyPiece>): Promise<ReplyPiece[]> {
+  const out: ReplyPiece[] = [];
+  for await (const piece of stream) out.push(piece);
+  return out;
+}
+
+const spokenText = (pieces: ReplyPiece[]) =>
+  pieces
+    .map((piece) =>
+      typeof piece === 'string' ? piece : typeof piece === 'symbol' ? '' : piece.delta?.content,
+    )
+    .join('');
+
+describe('withReplyDeadline', () => {
+  it('passes a reply that arrives through untouched', async () => {
+    const logger = recordingLogger();
+    const pieces = [roleOnly, chunk('Three sets '), chunk('of eight.')];
+    const { stream } = model(pieces);
+    expect(await collect(withReplyDeadline(stream, { ...DEADLINES, logger }))).toEqual(pieces);
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('passes a tool call through as the start of a reply', async () => {
+    const logger = recordingLogger();
+    const call: llm.ChatChunk = {
+      id: 'c1',
+      delta: {
+        role: 'assistant',
+        toolCalls: [
+          {
+            type: 'function_call',
+            callId: 'call_1',
+            name: 'get_todays_workout',
+            args: '{}',
+          } as unknown as llm.FunctionCall,
+        ],
+      },
+    };
+    const { stream } = model([call]);
+    expect(await collect(withReplyDeadline(stream, { ...DEADLINES, logger }))).toEqual([call]);
+  });
+
+  it('apologises when the model never starts, and cancels it', async () => {
+    const logger = recordingLogger();
+    const { stream, state } = model([roleOnly], 'hang');
+    const out = await collect(withReplyDeadline(stream, { ...DEADLINES, logger }));
+    expect(spokenText(out)).toBe(REPLY_APOLOGY);
+    expect(state.cancelled).toBe(true);
+    expect(logger.lines).toEqual([
+      ['llm_reply_apologised', { reason: 'first_token_timeout', partial: false }],
+    ]);
+  });
+
+  it('finishes a reply that stalls part-way with the apology', async () => {
+    const logger = recordingLogger();
+    const { stream, state } = model([chunk('Today is legs.')], 'hang');
+    const out = await collect(withReplyDeadline(stream, { ...DEADLINES, logger }));
+    expect(spokenText(out)).toBe(`Today is legs. ${REPLY_APOLOGY}`);
+    expect(state.cancelled).toBe(true);
+    expect(logger.lines).toEqual([['llm_reply_apologised', { reason: 'stalled', partial: true }]]);
+  });
+
+  it('apologises when the model fails, logging only the error class', async () => {
+    const logger = recordingLogger();
+    const { stream } = model([roleOnly], 'fail');
+    const out = await collect(withReplyDeadline(stream, { ...DEADLINES, logger }));
+    expect(spokenText(out)).toBe(REPLY_APOLOGY);
+    expect(logger.lines).toEqual([
+      ['llm_reply_failed', { error: 'TypeError' }],
+      ['llm_reply_apologised', { reason: 'error', partial: false }],
+    ]);
+  });
+
+  it('apologises when the model ends without a word', async () => {
+    const logger = recordingLogger();
+    const { stream } = model([roleOnly]);
+    const out = await collect(withReplyDeadline(stream, { ...DEADLINES, logger }));
+    expect(spokenText(out)).toBe(REPLY_APOLOGY);
+    expect(logger.lines).toEqual([['llm_reply_apologised', { reason: 'empty', partial: false }]]);
+  });
+});

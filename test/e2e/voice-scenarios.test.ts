@@ -11,35 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPECIALIST_FILLER } from '../../agent/tools.ts';
 import { mealPlans, userProfiles, users, workoutLogs, workoutPlans } from '../../drizzle/schema.ts';
 import { DEMO_USER_ID, SEED_USERS, type SeedUser } from '../../drizzle/seed-data.ts';
-import { DEV_DEFAULTS, withDevDefaults } from '../../shared/dev-defaults.ts';
+import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import type { AgentType, Weekday } from '../../shared/schemas.ts';
-import { createApp } from '../../workers/app.ts';
-import { loadApiConfig } from '../../workers/config.ts';
 import { CALLER_LINES } from '../support/coach-script.ts';
+import { livekitServerAvailability } from '../support/livekit-server.ts';
+import { SPECIALIST_ANSWER } from '../support/voice-rig.ts';
+import type { LogLine } from './agent-process.ts';
+import { eventually, livekitClients } from './livekit.ts';
 import {
-  type LivekitServer,
-  livekitServerAvailability,
-  startLivekitServer,
-} from '../support/livekit-server.ts';
-import { createTestServices, type TestServices } from '../support/services.ts';
-import { describeTimeline, turnTimeline } from '../support/turn-timeline.ts';
-import type { VoiceCaller } from '../support/voice-caller.ts';
-import {
-  callCoach,
-  SPECIALIST_ANSWER,
-  startVoiceAgent,
-  startVoiceStandins,
-  temporarySpoolDir,
-  type VoiceStandins,
-} from '../support/voice-rig.ts';
-import type { AgentProcess, LogLine } from './agent-process.ts';
-import {
-  eventually,
-  livekitClients,
-  type ServedApp,
-  serveApp,
-  withLivekitServer,
-} from './livekit.ts';
+  heardGreeting,
+  startVoiceScenarioRig,
+  type VoiceScenarioRig,
+} from './voice-scenario-rig.ts';
 
 const availability = livekitServerAvailability();
 if (!availability.available) console.warn(`skipping voice scenarios: ${availability.reason}`);
@@ -47,84 +30,21 @@ if (!availability.available) console.warn(`skipping voice scenarios: ${availabil
 const DEMO = SEED_USERS.find((seed) => seed.user.id === DEMO_USER_ID);
 if (!DEMO) throw new Error('the seed has no demo user');
 
-let server: LivekitServer;
-let test: TestServices;
-let api: ServedApp;
-let standins: VoiceStandins;
-let agent: AgentProcess;
-let spool: Awaited<ReturnType<typeof temporarySpoolDir>>;
-const callers: VoiceCaller[] = [];
+let rig: VoiceScenarioRig;
 
 beforeAll(async () => {
-  if (!availability.available) return;
-  [server, standins, spool] = await Promise.all([
-    startLivekitServer(availability.binary),
-    startVoiceStandins(),
-    temporarySpoolDir(),
-  ]);
-  const config = loadApiConfig(
-    withDevDefaults({
-      ORCHESTRATOR_LLM_PROVIDER: 'openai',
-      OPENAI_API_KEY: 'sk-standin',
-      OPENAI_BASE_URL: standins.specialistLlm.baseUrl,
-    }),
-  );
-  test = await createTestServices({ config });
-  api = await serveApp(
-    createApp(withLivekitServer(test.services, server)),
-    DEV_DEFAULTS.SERVICE_API_TOKEN,
-  );
-  agent = await startVoiceAgent({ server, apiUrl: api.url, standins, spoolDir: spool.dir });
+  if (availability.available) rig = await startVoiceScenarioRig(availability.binary);
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(callers.map((caller) => caller.hangUp()));
-  await agent?.stop();
-  await Promise.all([api?.close(), standins?.close(), test?.cleanup()]);
-  await server?.stop();
-  await spool?.remove();
+  await rig?.close();
 }, 90_000);
-
-async function call(userId: string, agentType: AgentType): Promise<VoiceCaller> {
-  const caller = await callCoach(api.url, userId, agentType);
-  callers.push(caller);
-  return caller;
-}
-
-/** The greeting: the caller hears the coach before saying anything. */
-async function heardGreeting(caller: VoiceCaller): Promise<void> {
-  await caller.waitForCoachSound(0, 60_000);
-  await caller.waitForCoachSilence();
-}
-
-/** Everything Cartesia was asked to say since `since` generations, as one text. */
-const spokenSince = (since: number) =>
-  standins.cartesia.generations
-    .slice(since)
-    .map((generation) => generation.transcript)
-    .join(' ');
 
 /** The seeded user's weekday right now, in their own time zone (computed apart from the API). */
 function localWeekday(timeZone: string): Weekday {
   return new Intl.DateTimeFormat('en-US', { weekday: 'long', timeZone })
     .format(new Date())
     .toLowerCase() as Weekday;
-}
-
-/** Says `line` (transcribed as `line`) and waits for the first coach audio after it. */
-async function ask(caller: VoiceCaller, line: string) {
-  standins.deepgram.enqueueTranscripts(line);
-  const turn = await caller.say(line);
-  const heardAt = await caller.waitForCoachSound(turn.endedAt, 30_000);
-  const timeline = turnTimeline({
-    turn,
-    heardAt,
-    utterances: standins.deepgram.utterances,
-    llmRequests: standins.voiceLlm.requests,
-    generations: standins.cartesia.generations,
-  });
-  console.log(`"${line}": ${typeof timeline === 'string' ? timeline : describeTimeline(timeline)}`);
-  return { turn, heardAt };
 }
 
 /** Today's exercise names of a seeded user's plan, in that user's own time zone. */
@@ -153,10 +73,10 @@ function distinctUser(base: SeedUser, n: number): SeedUser {
 }
 
 async function insertUser(seed: SeedUser): Promise<void> {
-  await test.db.insert(users).values(seed.user);
-  await test.db.insert(userProfiles).values(seed.profile);
-  await test.db.insert(workoutPlans).values(seed.workoutPlan);
-  await test.db.insert(mealPlans).values(seed.mealPlan);
+  await rig.test.db.insert(users).values(seed.user);
+  await rig.test.db.insert(userProfiles).values(seed.profile);
+  await rig.test.db.insert(workoutPlans).values(seed.workoutPlan);
+  await rig.test.db.insert(mealPlans).values(seed.mealPlan);
 }
 
 const jobLog = (event: string, reason?: string) => (line: LogLine) =>
@@ -171,12 +91,12 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
       general: /fitness coach/i,
     };
     for (const agentType of Object.keys(fits) as AgentType[]) {
-      const before = standins.cartesia.generations.length;
-      const caller = await call(DEMO_USER_ID, agentType);
+      const before = rig.standins.cartesia.generations.length;
+      const caller = await rig.call(DEMO_USER_ID, agentType);
       const heardAt = await caller.waitForCoachSound(0, 60_000);
       expect(heardAt).toBeGreaterThan(0);
       const greeting = await eventually(`the ${agentType} greeting`, () => {
-        const text = spokenSince(before);
+        const text = rig.spokenSince(before);
         return text.includes('Demo') ? text : undefined;
       });
       expect(greeting).toMatch(fits[agentType]);
@@ -185,15 +105,15 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
   }, 240_000);
 
   it("2. answers today's workout from the pre-loaded context, in the user's time zone", async () => {
-    const caller = await call(DEMO_USER_ID, 'workout');
+    const caller = await rig.call(DEMO_USER_ID, 'workout');
     await heardGreeting(caller);
-    const before = standins.cartesia.generations.length;
+    const before = rig.standins.cartesia.generations.length;
     const weekday = localWeekday(String(DEMO.profile.timeZone));
-    await ask(caller, CALLER_LINES.workout);
+    await rig.ask(caller, CALLER_LINES.workout);
     const expected = todaysExercises(DEMO);
     expect(weekday).toBeTruthy();
     const text = await eventually('the workout reply to be spoken', () => {
-      const spoken = spokenSince(before);
+      const spoken = rig.spokenSince(before);
       return spoken.length > 0 && (expected.length === 0 || spoken.includes(expected.at(-1) ?? ''))
         ? spoken
         : undefined;
@@ -204,18 +124,18 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
   }, 120_000);
 
   it('3. "log ten squats at sixty kilos" puts the set in PostgreSQL once', async () => {
-    const caller = await call(DEMO_USER_ID, 'workout');
+    const caller = await rig.call(DEMO_USER_ID, 'workout');
     await heardGreeting(caller);
     const squats = and(eq(workoutLogs.userId, DEMO_USER_ID), eq(workoutLogs.exercise, 'squat'));
-    const before = standins.voiceLlm.requests.length;
-    const { turn } = await ask(caller, CALLER_LINES.logSquats);
+    const before = rig.standins.voiceLlm.requests.length;
+    const { turn } = await rig.ask(caller, CALLER_LINES.logSquats);
     const rows = await eventually('the set in PostgreSQL', async () => {
-      const found = await test.db.select().from(workoutLogs).where(squats);
+      const found = await rig.test.db.select().from(workoutLogs).where(squats);
       return found.length > 0 ? found : undefined;
     });
     const storedAt = performance.now();
     // The coach confirmed the set when the tool's result went back to the model.
-    const confirmation = standins.voiceLlm.requests
+    const confirmation = rig.standins.voiceLlm.requests
       .slice(before)
       .find((request) => request.body.messages.at(-1)?.role === 'tool');
     expect(confirmation).toBeDefined();
@@ -231,57 +151,57 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     });
     // Still once after the spool and the queue have had time to resend anything.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect(await test.db.select().from(workoutLogs).where(squats)).toHaveLength(1);
+    expect(await rig.test.db.select().from(workoutLogs).where(squats)).toHaveLength(1);
     await caller.hangUp();
   }, 120_000);
 
   it('4. a specialist question goes through the edge API and its answer is spoken; a slow one gets the filler first', async () => {
-    const caller = await call(DEMO_USER_ID, 'workout');
+    const caller = await rig.call(DEMO_USER_ID, 'workout');
     await heardGreeting(caller);
-    let before = standins.cartesia.generations.length;
-    await ask(caller, CALLER_LINES.specialist);
+    let before = rig.standins.cartesia.generations.length;
+    await rig.ask(caller, CALLER_LINES.specialist);
     const answer = await eventually('the specialist answer to be spoken', () =>
-      standins.cartesia.generations
+      rig.standins.cartesia.generations
         .slice(before)
         .find((g) => g.transcript.includes('goblet squats')),
     );
     expect(answer.transcript).toContain(SPECIALIST_ANSWER.slice(0, 40));
-    expect(api.requests).toContainEqual({
+    expect(rig.api.requests).toContainEqual({
       method: 'POST',
       path: '/v1/specialists/query',
       auth: 'service',
     });
-    expect(standins.specialistLlm.requests.length).toBeGreaterThan(0);
+    expect(rig.standins.specialistLlm.requests.length).toBeGreaterThan(0);
     await caller.waitForCoachSilence();
 
     // Slow: the specialist takes 1 s, past the filler's 300 ms, within the 1.8 s deadline.
-    standins.specialistLlm.setFirstTokenDelay(1000);
-    before = standins.cartesia.generations.length;
-    const { heardAt } = await ask(caller, CALLER_LINES.specialist);
+    rig.standins.specialistLlm.setFirstTokenDelay(1000);
+    before = rig.standins.cartesia.generations.length;
+    const { heardAt } = await rig.ask(caller, CALLER_LINES.specialist);
     const slowAnswer = await eventually('the slow specialist answer to be spoken', () =>
-      standins.cartesia.generations
+      rig.standins.cartesia.generations
         .slice(before)
         .find((g) => g.transcript.includes('goblet squats')),
     );
-    const filler = standins.cartesia.generations
+    const filler = rig.standins.cartesia.generations
       .slice(before)
       .find((g) => g.transcript.includes(SPECIALIST_FILLER));
     expect(filler).toBeDefined();
     expect(filler?.requestedAt ?? Infinity).toBeLessThan(slowAnswer.requestedAt);
     // What the caller heard first was the filler: sound before the answer was even synthesised.
     expect(heardAt).toBeLessThan(slowAnswer.requestedAt);
-    standins.specialistLlm.setFirstTokenDelay(0);
+    rig.standins.specialistLlm.setFirstTokenDelay(0);
     await caller.hangUp();
   }, 120_000);
 
   it('5. barge-in: the coach stops talking when the caller speaks, and answers the new question', async () => {
-    const caller = await call(DEMO_USER_ID, 'workout');
+    const caller = await rig.call(DEMO_USER_ID, 'workout');
     await heardGreeting(caller);
-    const { heardAt } = await ask(caller, CALLER_LINES.workout);
+    const { heardAt } = await rig.ask(caller, CALLER_LINES.workout);
     // Let the long workout answer play for a moment, then talk over it.
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const before = standins.cartesia.generations.length;
-    standins.deepgram.enqueueTranscripts(CALLER_LINES.logLunges);
+    const before = rig.standins.cartesia.generations.length;
+    rig.standins.deepgram.enqueueTranscripts(CALLER_LINES.logLunges);
     const turn = await caller.say(CALLER_LINES.logLunges);
     expect(turn.startedAt).toBeGreaterThan(heardAt);
     // The coach was still answering when the caller started.
@@ -297,7 +217,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     // It stopped while the caller was still talking, not at the end of its own reply.
     expect(stoppedAt).toBeLessThan(turn.endedAt);
     const confirmation = await eventually('the new question to be answered', () =>
-      standins.cartesia.generations
+      rig.standins.cartesia.generations
         .slice(before)
         .find((g) => /Logged 8 reps of lunge/.test(g.transcript)),
     );
@@ -307,7 +227,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
   }, 120_000);
 
   it('9. bad dispatch metadata (broken JSON, unknown agent type) ends that job and the next caller is served', async () => {
-    const livekit = livekitClients(server);
+    const livekit = livekitClients(rig.server);
     const broken = `broken-json-${crypto.randomUUID()}`;
     const unknownType = `unknown-type-${crypto.randomUUID()}`;
     for (const [room, metadata] of [
@@ -322,22 +242,23 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
         }),
       ],
     ] as const) {
-      const rejectedBefore = agent.logs.filter(
+      const rejectedBefore = rig.agent.logs.filter(
         jobLog('session_rejected', 'invalid_metadata'),
       ).length;
       await livekit.rooms.createRoom({ name: room });
       await livekit.dispatches.createDispatch(room, DEV_DEFAULTS.LIVEKIT_AGENT_NAME, { metadata });
       await eventually(`the job of ${room} to be rejected`, () =>
-        agent.logs.filter(jobLog('session_rejected', 'invalid_metadata')).length > rejectedBefore
+        rig.agent.logs.filter(jobLog('session_rejected', 'invalid_metadata')).length >
+        rejectedBefore
           ? true
           : undefined,
       );
       expect(await livekit.rooms.listParticipants(room)).toEqual([]);
     }
-    expect(agent.running()).toBe(true);
-    const caller = await call(DEMO_USER_ID, 'general');
+    expect(rig.agent.running()).toBe(true);
+    const caller = await rig.call(DEMO_USER_ID, 'general');
     await heardGreeting(caller);
-    await ask(caller, CALLER_LINES.workout);
+    await rig.ask(caller, CALLER_LINES.workout);
     await caller.hangUp();
   }, 120_000);
 
@@ -347,16 +268,16 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     const everyone = [...SEED_USERS, ...extra];
     expect(everyone).toHaveLength(5);
     // Every caller asks the same question; only their own context can make the answers differ.
-    standins.deepgram.setTranscriber(() => CALLER_LINES.workout);
-    const llmBefore = standins.voiceLlm.requests.length;
-    const genBefore = standins.cartesia.generations.length;
+    rig.standins.deepgram.setTranscriber(() => CALLER_LINES.workout);
+    const llmBefore = rig.standins.voiceLlm.requests.length;
+    const genBefore = rig.standins.cartesia.generations.length;
     try {
-      const calls = await Promise.all(everyone.map((seed) => call(seed.user.id, 'workout')));
+      const calls = await Promise.all(everyone.map((seed) => rig.call(seed.user.id, 'workout')));
       const step = async <T>(what: string, work: Promise<T>): Promise<T> => {
         try {
           return await work;
         } catch (error) {
-          const events = agent.logs.filter((line) => typeof line.event === 'string');
+          const events = rig.agent.logs.filter((line) => typeof line.event === 'string');
           throw new Error(
             `${what}: ${String(error)}\nagent events: ${events.map((l) => JSON.stringify(l)).join('\n')}`,
           );
@@ -376,7 +297,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
         const name = String(seed.profile.name);
         const expected = todaysExercises(seed);
         const request = await eventually(`${name}'s answer`, () =>
-          standins.voiceLlm.requests
+          rig.standins.voiceLlm.requests
             .slice(llmBefore)
             .find(
               (r) =>
@@ -393,14 +314,14 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
           .filter((e) => !expected.includes(e));
         for (const exercise of others) expect(toolResult).not.toContain(`${exercise}:`);
         const spoken = await eventually(`${name}'s answer to be spoken`, () => {
-          const text = spokenSince(genBefore);
+          const text = rig.spokenSince(genBefore);
           return expected.every((e) => text.includes(`${e}:`)) ? text : undefined;
         });
         expect(spoken).toBeTruthy();
       }
       await Promise.all(calls.map((caller) => caller.hangUp()));
     } finally {
-      standins.deepgram.setTranscriber(undefined);
+      rig.standins.deepgram.setTranscriber(undefined);
     }
   }, 240_000);
 });

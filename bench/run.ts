@@ -5,14 +5,18 @@
 import { runAgentBench } from './agent.ts';
 import { runApiBench } from './api.ts';
 import { runOrchestratorBench } from './orchestrator.ts';
+import { runVoiceBench } from './voice.ts';
 
 const benches = [
   ['api', runApiBench],
   ['orchestrator', runOrchestratorBench],
   ['agent', runAgentBench],
+  ['voice', runVoiceBench],
 ] as const;
 
 for (const [name, run] of benches) {
   console.log(`${name} bench`);
   console.log(`${name}: ${JSON.stringify(await run(), null, 2)}`);
 }
+// The voice bench's LiveKit client keeps native handles open after its room is gone.
+process.exit(0);

@@ -71,6 +71,8 @@ export async function startVoiceScenarioRig(binary: string): Promise<VoiceScenar
     standins,
     agent,
     async call(userId, agentType) {
+      // A new conversation: lines a failed test queued and never said must not be heard here.
+      standins.deepgram.clearTranscripts();
       const caller = await callCoach(api.url, userId, agentType);
       callers.push(caller);
       return caller;

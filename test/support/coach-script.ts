@@ -18,11 +18,14 @@ export const CALLER_LINES = {
   logLunges: 'Log eight lunges at twenty kilos.',
   specialist: 'Ask the specialist what I can do instead of squats.',
   thanks: 'Thanks, that is all for now.',
+  /** One sentence, no pauses, no tool: the benchmark's turn. */
+  progress: 'How am I doing this week?',
 } as const;
 
 /** What the scripted model says when it did not understand the caller. */
 export const DID_NOT_UNDERSTAND = 'Sorry, could you say that again?';
 export const SIGN_OFF = 'You are welcome. Great work today!';
+export const PROGRESS_NOTE = 'You are right on track this week. Keep it up!';
 
 interface Rule {
   /** Matched against the latest user line. */
@@ -80,6 +83,7 @@ const RULES: readonly Rule[] = [
     reply: (line) => toolCall('ask_specialist_agent', { query: line, specialist: 'workout' }),
   },
   { when: /thanks|thank you/i, reply: () => ({ content: SIGN_OFF }) },
+  { when: /how am i doing/i, reply: () => ({ content: PROGRESS_NOTE }) },
 ];
 
 function textOf(message: ChatCompletionMessage): string {

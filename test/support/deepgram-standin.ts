@@ -73,6 +73,8 @@ export interface DeepgramStandin {
   speak(transcript: string): void;
   /** Transcripts for the next utterances heard, first in first out (the default transcriber). */
   enqueueTranscripts(...transcripts: string[]): void;
+  /** Forgets transcripts queued and not yet used (a new conversation starts). */
+  clearTranscripts(): void;
   /** Replaces the queue with a function of the utterance (e.g. one script per caller). */
   setTranscriber(transcriber: Transcriber | undefined): void;
   setTiming(timing: Partial<ListeningTiming>): void;
@@ -328,6 +330,9 @@ export async function startDeepgramStandin(
     utterances,
     enqueueTranscripts(...transcripts) {
       queuedTranscripts.push(...transcripts);
+    },
+    clearTranscripts() {
+      queuedTranscripts.length = 0;
     },
     setTranscriber(next) {
       transcriber = next ?? fromQueue;

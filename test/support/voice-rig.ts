@@ -2,20 +2,27 @@
  * The whole voice path on this machine, for the voice scenarios, the benchmark and `npm run demo`:
  * a real livekit-server, the real agent server process, the provider stand-ins (the voice model
  * scripted by coach-script.ts, a second OpenAI stand-in behind the edge API's specialist
- * orchestrator, Deepgram listening to the audio, Cartesia), and simulated callers. The edge API
- * itself is handed in (the tests serve it on PostgreSQL, the demo on its embedded defaults).
+ * orchestrator, Deepgram listening to the audio, Cartesia), and simulated callers. The tests
+ * serve the edge API on PostgreSQL (test/e2e/voice-scenario-rig.ts); the demo and the bench run
+ * it on its embedded defaults (startLocalVoiceStack).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
+import { DEV_DEFAULTS, withDevDefaults } from '../../shared/dev-defaults.ts';
 import type { AgentType } from '../../shared/schemas.ts';
 import { mintUserToken } from '../../shared/user-token.ts';
+import { silentLogger } from '../../workers/logger.ts';
+import { type ApiServer, startApiServer } from '../../workers/server.ts';
 import { type AgentProcess, startAgentProcess } from '../e2e/agent-process.ts';
 import { type CartesiaStandin, startCartesiaStandin } from './cartesia-standin.ts';
 import { scriptedCoach } from './coach-script.ts';
 import { type DeepgramStandin, startDeepgramStandin } from './deepgram-standin.ts';
-import type { LivekitServer } from './livekit-server.ts';
+import {
+  findLivekitServerBinary,
+  type LivekitServer,
+  startLivekitServer,
+} from './livekit-server.ts';
 import { freeTcpPort } from './net.ts';
 import { type OpenAIStandin, startOpenAIStandin } from './openai-standin.ts';
 import { VoiceCaller, type VoiceCallerOptions } from './voice-caller.ts';
@@ -122,4 +129,64 @@ export async function callCoach(
 export async function temporarySpoolDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'fvc-voice-spool-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface LocalVoiceStack {
+  server: LivekitServer;
+  api: ApiServer;
+  standins: VoiceStandins;
+  agent: AgentProcess;
+  call(userId: string, agentType: AgentType): Promise<VoiceCaller>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything on its embedded defaults, for `npm run demo` and the voice bench: livekit-server as
+ * the tests build it, the API on PGlite in a temporary directory (migrated and seeded), the
+ * stand-ins and the agent server. No keys, no PostgreSQL.
+ */
+export async function startLocalVoiceStack(): Promise<LocalVoiceStack> {
+  const binary = findLivekitServerBinary();
+  if (!binary) {
+    throw new Error(
+      'livekit-server is not installed: run scripts/install-livekit-server.sh (needs Go) or set LIVEKIT_SERVER_BIN',
+    );
+  }
+  const [server, standins, spool, data] = await Promise.all([
+    startLivekitServer(binary),
+    startVoiceStandins(),
+    temporarySpoolDir(),
+    mkdtemp(join(tmpdir(), 'fvc-voice-pglite-')),
+  ]);
+  const api = await startApiServer(
+    withDevDefaults({
+      PORT: '0',
+      PGLITE_DATA_DIR: data,
+      LIVEKIT_URL: server.url,
+      LIVEKIT_API_KEY: server.apiKey,
+      LIVEKIT_API_SECRET: server.apiSecret,
+      ...orchestratorEnv(standins),
+    }),
+    { logger: silentLogger },
+  );
+  const agent = await startVoiceAgent({ server, apiUrl: api.url, standins, spoolDir: spool.dir });
+  const callers: VoiceCaller[] = [];
+  return {
+    server,
+    api,
+    standins,
+    agent,
+    async call(userId, agentType) {
+      const caller = await callCoach(api.url, userId, agentType);
+      callers.push(caller);
+      return caller;
+    },
+    async close() {
+      await Promise.all(callers.map((caller) => caller.hangUp()));
+      await agent.stop();
+      await Promise.all([api.close(), standins.close()]);
+      await server.stop();
+      await Promise.all([spool.remove(), rm(data, { recursive: true, force: true })]);
+    },
+  };
 }

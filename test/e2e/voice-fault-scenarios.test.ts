@@ -79,6 +79,7 @@ describe.skipIf(!availability.available)('provider faults, from the caller side'
           : undefined,
       );
       const reopenedAt = performance.now();
+      expect(dropped.sentAt).toBeUndefined();
       const { heardAt } = await nextTurnWorks(caller);
       console.log(
         `STT ${name}: stream reopened ${Math.round(reopenedAt - dropped.detectedAt)} ms after the drop; answer heard ${Math.round(heardAt - dropped.detectedAt)} ms after the drop`,
@@ -100,6 +101,8 @@ describe.skipIf(!availability.available)('provider faults, from the caller side'
         const workouts = spoken.filter((g) => /sets of/.test(g.transcript));
         return apology ?? (workouts.length >= 2 ? workouts.at(-1) : undefined);
       });
+      // Not silence: the recovery was synthesised and the caller heard it.
+      expect(recovered.chunksSent).toBeGreaterThan(0);
       const soundAfter = await caller.waitForCoachSound(recovered.requestedAt, 30_000);
       console.log(
         `TTS ${mode} mid-reply: ${recovered.transcript.includes(SPEECH_APOLOGY) ? 'apology' : 'retried reply'} heard ${Math.round(soundAfter - turn.endedAt)} ms after the question`,

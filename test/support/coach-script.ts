@@ -93,7 +93,15 @@ function textOf(message: ChatCompletionMessage): string {
 
 /** Speaks a tool result the way the coach's instructions ask: plain sentences, no lists. */
 export function spokenToolResult(result: string): string {
-  return result
+  // The framework sends a tool's string result JSON-encoded.
+  let text = result;
+  try {
+    const decoded: unknown = JSON.parse(result);
+    if (typeof decoded === 'string') text = decoded;
+  } catch {
+    // Plain text already.
+  }
+  return text
     .split('\n')
     .map((line) => line.replace(/^\d+\.\s*/, '').trim())
     .filter(Boolean)

@@ -56,8 +56,10 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 /** The timeline of `turn`, or a sentence saying which record is missing. */
 export function turnTimeline(records: TurnRecords): TurnTimeline | string {
   const { turn, heardAt } = records;
-  const utterance = records.utterances.find(
-    (u) => u.lastLoudAt >= turn.startedAt && u.sentAt !== undefined,
+  // The last transcript of the turn before the reply was heard: a turn split into pieces is
+  // answered after its last piece.
+  const utterance = records.utterances.findLast(
+    (u) => u.lastLoudAt >= turn.startedAt && u.sentAt !== undefined && u.sentAt <= heardAt,
   );
   if (!utterance?.sentAt) return 'no transcript was sent for the turn';
   const requests = records.llmRequests.filter(

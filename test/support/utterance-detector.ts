@@ -17,7 +17,8 @@ export interface UtteranceDetectorOptions {
 }
 
 export const defaultUtteranceDetectorOptions = {
-  speechRms: 0.01,
+  // Just above the Deepgram plugin's own energy gate (0.004): quiet consonants still count.
+  speechRms: 0.005,
   minSpeechMs: 100,
 } as const satisfies Partial<UtteranceDetectorOptions>;
 

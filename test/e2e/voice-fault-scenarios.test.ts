@@ -63,11 +63,14 @@ describe.skipIf(!availability.available)('provider faults, from the caller side'
       const caller = await rig.call(DEMO_USER_ID, 'workout');
       await heardGreeting(caller);
       const streamsBefore = rig.standins.deepgram.streams.length;
+      const utterancesBefore = rig.standins.deepgram.utterances.length;
       rig.standins.deepgram.dropAtNextUtteranceEnd(drop);
       // This utterance is lost with the socket, as it would be in a real drop.
       await caller.say(CALLER_LINES.workout);
       const dropped = await eventually('the drop', () =>
-        rig.standins.deepgram.utterances.find((u) => u.dropped !== undefined),
+        rig.standins.deepgram.utterances
+          .slice(utterancesBefore)
+          .find((u) => u.dropped !== undefined),
       );
       // The caller speaks again once the agent has a new stream: what is said while no stream is
       // open cannot be heard by anyone.

@@ -146,17 +146,9 @@ export class VoiceCaller {
 
   /** Gets a session from the API, joins the room, and starts the microphone and the listener. */
   static async call(options: VoiceCallerOptions): Promise<VoiceCaller> {
-    const settings = {
-      ...defaultVoiceCallerOptions,
-      ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-    } as VoiceCallerOptions & typeof defaultVoiceCallerOptions;
-    const session = await requestSession(options.apiUrl, options.userToken, options.agentType);
-    const caller = new VoiceCaller(session, {
-      sampleRate: settings.sampleRate,
-      frameMs: settings.frameMs,
-      soundThreshold: settings.soundThreshold,
-      quietGapMs: settings.quietGapMs,
-    });
+    const { apiUrl, userToken, agentType, ...overrides } = options;
+    const session = await requestSession(apiUrl, userToken, agentType);
+    const caller = new VoiceCaller(session, { ...defaultVoiceCallerOptions, ...overrides });
     await caller.join();
     return caller;
   }

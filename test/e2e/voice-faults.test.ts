@@ -266,7 +266,7 @@ async function startConversation(): Promise<Conversation> {
   await eventually(
     'the greeting to be heard',
     () => (loudFrames.length > 0 ? true : undefined),
-    60_000,
+    240_000,
   );
   await openStream(talk);
   await coachQuiet(talk);
@@ -291,7 +291,10 @@ let shared: Promise<Conversation> | undefined;
  * several faults in one call would, and one job start instead of nine on a shared machine.
  */
 function conversation(): Promise<Conversation> {
-  shared ??= startConversation();
+  shared ??= startConversation().catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
   return shared;
 }
 
@@ -361,7 +364,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
       await synthesised(`Heard you: ${words}.`, since);
       report(`STT ${mode}: drop to the coach's answer audio`, heardAt - droppedAt);
       await agent.waitForLog('the reopen log', (line) => line.event === 'stt_stream_reopened');
-    }, 240_000);
+    }, 300_000);
   }
 
   it('retries a reply whose speech socket dropped before any audio, and the next turn works', async () => {
@@ -379,7 +382,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
     await coachQuiet(talk);
     await say(talk, 'next turn after the retry');
     await synthesised('Heard you: next turn after the retry.');
-  }, 240_000);
+  }, 300_000);
 
   it('apologises when the speech socket drops mid-reply, and the next turn works', async () => {
     const talk = await conversation();
@@ -396,7 +399,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
     await coachQuiet(talk);
     await say(talk, 'next turn after the apology');
     await synthesised('Heard you: next turn after the apology.');
-  }, 240_000);
+  }, 300_000);
 
   for (const fault of ['model fails', 'model hangs', 'model stalls'] as const) {
     it(`says the apology when the ${fault.replace('model ', 'model ')} mid-turn, and the next turn works`, async () => {
@@ -408,7 +411,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
       await coachQuiet(talk);
       await say(talk, `next turn after the ${fault}`);
       await synthesised(`Heard you: next turn after the ${fault}.`);
-    }, 240_000);
+    }, 300_000);
   }
 
   for (const fault of ['down', 'slow'] as const) {
@@ -447,6 +450,6 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
         (await storedFaultSquats()) === rowsBefore + 1 ? true : undefined,
       );
       orchestratorLlm.reset();
-    }, 240_000);
+    }, 300_000);
   }
 });

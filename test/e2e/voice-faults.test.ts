@@ -64,7 +64,8 @@ import {
 const availability = livekitServerAvailability();
 if (!availability.available) console.warn(`skipping voice fault tests: ${availability.reason}`);
 
-const AGENT_NAME = 'fitness-coach-faults';
+/** The name the API's session tokens dispatch to (its dev-default configuration). */
+const AGENT_NAME = DEV_DEFAULTS.LIVEKIT_AGENT_NAME;
 /** Louder than any quiet frame; the Cartesia stand-in's tone peaks near 6,500. */
 const SPEECH_LEVEL = 1000;
 /** A reply long enough that a drop after a few chunks lands in its middle. */
@@ -245,7 +246,10 @@ async function coachQuiet(talk: Conversation, quietMs = 700): Promise<void> {
 /** Joins a new session, waits for the greeting to be heard and for the coach to listen. */
 async function startConversation(): Promise<Conversation> {
   onTestFailed(() => {
-    const recent = agent.logs.slice(-40).map((line) => JSON.stringify(line));
+    const recent = agent.logs
+      .filter((line) => typeof line.event === 'string' || line.level !== 40)
+      .slice(-60)
+      .map((line) => JSON.stringify(line));
     console.error(`agent log, last lines:\n${recent.join('\n')}\n${agent.rawOutput()}`);
   });
   const streamsFrom = deepgram.streams.length;
@@ -266,7 +270,7 @@ async function startConversation(): Promise<Conversation> {
   await eventually(
     'the greeting to be heard',
     () => (loudFrames.length > 0 ? true : undefined),
-    240_000,
+    150_000,
   );
   await openStream(talk);
   await coachQuiet(talk);
@@ -364,7 +368,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
       await synthesised(`Heard you: ${words}.`, since);
       report(`STT ${mode}: drop to the coach's answer audio`, heardAt - droppedAt);
       await agent.waitForLog('the reopen log', (line) => line.event === 'stt_stream_reopened');
-    }, 300_000);
+    }, 240_000);
   }
 
   it('retries a reply whose speech socket dropped before any audio, and the next turn works', async () => {
@@ -382,7 +386,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
     await coachQuiet(talk);
     await say(talk, 'next turn after the retry');
     await synthesised('Heard you: next turn after the retry.');
-  }, 300_000);
+  }, 240_000);
 
   it('apologises when the speech socket drops mid-reply, and the next turn works', async () => {
     const talk = await conversation();
@@ -399,7 +403,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
     await coachQuiet(talk);
     await say(talk, 'next turn after the apology');
     await synthesised('Heard you: next turn after the apology.');
-  }, 300_000);
+  }, 240_000);
 
   for (const fault of ['model fails', 'model hangs', 'model stalls'] as const) {
     it(`says the apology when the ${fault.replace('model ', 'model ')} mid-turn, and the next turn works`, async () => {
@@ -411,7 +415,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
       await coachQuiet(talk);
       await say(talk, `next turn after the ${fault}`);
       await synthesised(`Heard you: next turn after the ${fault}.`);
-    }, 300_000);
+    }, 240_000);
   }
 
   for (const fault of ['down', 'slow'] as const) {
@@ -450,6 +454,6 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
         (await storedFaultSquats()) === rowsBefore + 1 ? true : undefined,
       );
       orchestratorLlm.reset();
-    }, 300_000);
+    }, 240_000);
   }
 });

@@ -64,7 +64,8 @@ import {
 const availability = livekitServerAvailability();
 if (!availability.available) console.warn(`skipping voice fault tests: ${availability.reason}`);
 
-const AGENT_NAME = 'fitness-coach-faults';
+/** The name the API's session tokens dispatch to (its dev-default configuration). */
+const AGENT_NAME = DEV_DEFAULTS.LIVEKIT_AGENT_NAME;
 /** Louder than any quiet frame; the Cartesia stand-in's tone peaks near 6,500. */
 const SPEECH_LEVEL = 1000;
 /** A reply long enough that a drop after a few chunks lands in its middle. */
@@ -245,7 +246,10 @@ async function coachQuiet(talk: Conversation, quietMs = 700): Promise<void> {
 /** Joins a new session, waits for the greeting to be heard and for the coach to listen. */
 async function startConversation(): Promise<Conversation> {
   onTestFailed(() => {
-    const recent = agent.logs.slice(-40).map((line) => JSON.stringify(line));
+    const recent = agent.logs
+      .filter((line) => typeof line.event === 'string' || line.level !== 40)
+      .slice(-60)
+      .map((line) => JSON.stringify(line));
     console.error(`agent log, last lines:\n${recent.join('\n')}\n${agent.rawOutput()}`);
   });
   const streamsFrom = deepgram.streams.length;
@@ -266,7 +270,7 @@ async function startConversation(): Promise<Conversation> {
   await eventually(
     'the greeting to be heard',
     () => (loudFrames.length > 0 ? true : undefined),
-    60_000,
+    150_000,
   );
   await openStream(talk);
   await coachQuiet(talk);
@@ -291,7 +295,10 @@ let shared: Promise<Conversation> | undefined;
  * several faults in one call would, and one job start instead of nine on a shared machine.
  */
 function conversation(): Promise<Conversation> {
-  shared ??= startConversation();
+  shared ??= startConversation().catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
   return shared;
 }
 

@@ -354,6 +354,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
   for (const mode of ['terminate', 'close'] as const) {
     it(`hears and answers the next utterance after the speech-to-text socket drops (${mode})`, async () => {
       const talk = await conversation();
+      await coachQuiet(talk);
       const since = cartesia.generations.length;
       await say(talk, `question before the ${mode} drop`);
       await synthesised(`Heard you: question before the ${mode} drop.`, since);
@@ -373,6 +374,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
 
   it('retries a reply whose speech socket dropped before any audio, and the next turn works', async () => {
     const talk = await conversation();
+    await coachQuiet(talk);
     const since = cartesia.generations.length;
     cartesia.dropMidReply({ afterChunks: 0 });
     await say(talk, 'a long reply please');
@@ -390,6 +392,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
 
   it('apologises when the speech socket drops mid-reply, and the next turn works', async () => {
     const talk = await conversation();
+    await coachQuiet(talk);
     const since = cartesia.generations.length;
     cartesia.dropMidReply({ afterChunks: 3, mode: 'close' });
     const { saidAt } = await say(talk, 'a long reply please');
@@ -406,15 +409,18 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
   }, 240_000);
 
   for (const fault of ['model fails', 'model hangs', 'model stalls'] as const) {
-    it(`says the apology when the ${fault.replace('model ', 'model ')} mid-turn, and the next turn works`, async () => {
+    it(`says the apology when the ${fault} mid-turn, and the next turn works`, async () => {
       const talk = await conversation();
+      await coachQuiet(talk);
       const since = cartesia.generations.length;
       const { saidAt, heardAt } = await say(talk, `the ${fault} now`);
       await synthesised(REPLY_APOLOGY, since);
       report(`LLM "${fault}": question to first audio (apology or its lead-in)`, heardAt - saidAt);
       await coachQuiet(talk);
-      await say(talk, `next turn after the ${fault}`);
-      await synthesised(`Heard you: next turn after the ${fault}.`);
+      // Words that do not ask for the fault again.
+      const next = `next turn after the ${fault.replace('model ', '')} fault`;
+      await say(talk, next);
+      await synthesised(`Heard you: ${next}.`, since);
     }, 240_000);
   }
 
@@ -422,6 +428,7 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
     it(`says the specialist fallback with no extra model request when the specialist is ${fault}, and tools and logging still work`, async () => {
       orchestratorLlm.setHandler(() => (fault === 'down' ? { status: 500 } : { hang: true }));
       const talk = await conversation();
+      await coachQuiet(talk);
       const toolCallsBefore = toolCalls(talk).length;
       const since = cartesia.generations.length;
       const requestsBefore = voiceLlm.requests.length;

@@ -7,6 +7,7 @@ import { runApiBench } from './api.ts';
 import { runLoadBench } from './load.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runOrchestratorBench } from './orchestrator.ts';
+import { runVoiceBench } from './voice.ts';
 
 const benches = [
   ['api', runApiBench],
@@ -14,9 +15,12 @@ const benches = [
   ['agent', runAgentBench],
   ['metrics', runMetricsBench],
   ['load', () => runLoadBench()],
+  ['voice', runVoiceBench],
 ] as const;
 
 for (const [name, run] of benches) {
   console.log(`${name} bench`);
   console.log(`${name}: ${JSON.stringify(await run(), null, 2)}`);
 }
+// The voice bench's LiveKit client keeps native handles open after its room is gone.
+process.exit(0);

@@ -41,6 +41,17 @@ if ! redis_ready; then
   wait_until "Redis on 127.0.0.1:6379" redis_ready
 fi
 
+# The simulated caller of the voice scenarios speaks real speech rendered by espeak-ng.
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "test-setup: installing espeak-ng for the voice scenarios" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
+  else
+    echo "test-setup: espeak-ng is missing (apt-get install espeak-ng); the voice scenarios will fail" >&2
+  fi
+fi
+
 # Outside CI a machine without Go still runs every other test; the end-to-end tests then say
 # they were skipped and why. In CI a missing binary fails them (test/support/livekit-server.ts).
 if command -v go >/dev/null 2>&1 || [ "${CI:-}" = "true" ]; then

@@ -25,8 +25,10 @@ export interface ReplyDeadlineOptions {
    */
   firstTokenTimeoutMs?: number;
   /**
-   * Longest pause between two pieces of a reply that has started.
-   * @defaultValue 2000
+   * Longest pause between two pieces of a reply that has started (a model streams a piece every
+   * few tens of milliseconds; the words before a stall may still be waiting for a full sentence
+   * in the speech stream, so the user may have heard nothing yet).
+   * @defaultValue 1000
    */
   stallTimeoutMs?: number;
   /** @defaultValue REPLY_APOLOGY */
@@ -35,7 +37,7 @@ export interface ReplyDeadlineOptions {
 
 export const defaultReplyDeadlineOptions = {
   firstTokenTimeoutMs: 1200,
-  stallTimeoutMs: 2000,
+  stallTimeoutMs: 1000,
   apology: REPLY_APOLOGY,
 } as const satisfies Partial<ReplyDeadlineOptions>;
 

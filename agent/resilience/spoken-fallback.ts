@@ -11,15 +11,16 @@ import { type llm, voice } from '@livekit/agents';
 
 /**
  * Says `line` and ends the tool with no model reply. Returns (without saying anything) when there
- * is no session to speak through, e.g. a tool called outside a voice session; the caller then
- * returns the line as the tool's output, as before.
+ * is no session to speak through (a tool called outside a voice session) or the user interrupted
+ * the turn; the caller then returns the line as the tool's output, as before.
  */
 export function sayInsteadOfReplying(
   toolOptions: llm.ToolOptions<unknown> | undefined,
   line: string,
 ) {
   const session = toolOptions?.ctx?.session;
-  if (!session) return;
+  // A user who spoke over the coach has moved on; the turn is being cancelled anyway.
+  if (!session || toolOptions?.abortSignal?.aborted) return;
   try {
     session.say(line);
   } catch {

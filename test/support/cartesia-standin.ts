@@ -27,6 +27,10 @@ export interface CartesiaGeneration {
   modelId: string;
   sampleRate: number;
   done: boolean;
+  /** performance.now() when its first request arrived. */
+  requestedAt: number;
+  /** performance.now() when its first audio chunk was sent; undefined until then. */
+  firstAudioAt?: number;
   /** Audio chunks sent for this context so far. */
   chunksSent: number;
 }
@@ -198,6 +202,7 @@ async function handleStreamMessage(
       modelId: request.model_id,
       sampleRate: request.output_format.sample_rate,
       done: false,
+      requestedAt: performance.now(),
       chunksSent: 0,
     };
     generations.push(generation);
@@ -214,6 +219,7 @@ async function handleStreamMessage(
     for (let offset = 0; offset < pcm.length; offset += chunkBytes) {
       if (dropIfArmed(socket, faults, generation.chunksSent)) return;
       generation.chunksSent += 1;
+      generation.firstAudioAt ??= performance.now();
       socket.send(
         JSON.stringify({
           type: 'chunk',

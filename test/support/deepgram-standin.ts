@@ -3,15 +3,19 @@
  * It speaks the live protocol the Deepgram plugin of @livekit/agents uses: `Authorization: Token`
  * on the upgrade (401 with Deepgram's error body otherwise), linear16 audio as binary frames,
  * `KeepAlive` / `Finalize` / `CloseStream` control messages, and `SpeechStarted`, `Results` and
- * `Metadata` messages back. Tests decide what the "user" said with `speak()`, and cut every open
- * stream with `dropStreams()` the way a network blip (terminate) or a provider restart (a close
- * frame with an error code, as Deepgram sends 1011 `NET-0001`) does.
+ * `Metadata` messages back. Tests decide what the "user" said with `speak()`, or let the stand-in
+ * listen: it detects each utterance from the audio it receives (utterance-detector.ts), and after
+ * a configurable reply delay sends the next scripted transcript for it, as the service would.
+ * Tests cut every open stream with `dropStreams()` the way a network blip (terminate) or a
+ * provider restart (a close frame with an error code, as Deepgram sends 1011 `NET-0001`) does,
+ * or arm `dropAtNextUtteranceEnd()` to do it when the caller stops speaking.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type DetectedUtterance, UtteranceDetector } from './utterance-detector.ts';
 
 export interface DeepgramStream {
   requestId: string;
@@ -24,13 +28,58 @@ export interface DeepgramStream {
   closed: boolean;
 }
 
+/** An utterance the stand-in heard in a stream's audio, and what it did about it. */
+export interface HeardUtterance extends DetectedUtterance {
+  requestId: string;
+  /** Undefined when nothing was scripted for it (an empty final result was sent). */
+  transcript?: string;
+  /** performance.now() when its Results message went out; undefined when the socket was dropped. */
+  sentAt?: number;
+  /** How the socket was dropped instead of answering, when a drop was armed. */
+  dropped?: SocketDrop;
+}
+
+/** How to drop a stream's socket: abruptly, or with a WebSocket close code (e.g. 1011). */
+export type SocketDrop = { kind: 'terminate' } | { kind: 'close'; code: number; reason?: string };
+
+/** Decides the words of an utterance; undefined means nothing intelligible was said. */
+export type Transcriber = (utterance: HeardUtterance, stream: DeepgramStream) => string | undefined;
+
+export interface ListeningTiming {
+  /** Quiet after speech that ends an utterance. */
+  endpointingMs: number;
+  /** Extra wait after the end is detected before the transcript goes out. */
+  replyDelayMs: number;
+}
+
+export interface DeepgramStandinOptions extends Partial<ListeningTiming> {
+  apiKey?: string;
+}
+
+export const defaultDeepgramStandinOptions = {
+  // Longer than the pauses espeak-ng makes inside one sentence, so an utterance is not split.
+  endpointingMs: 300,
+  replyDelayMs: 0,
+} as const satisfies ListeningTiming;
+
 export interface DeepgramStandin {
   /** e.g. ws://127.0.0.1:PORT (what DEEPGRAM_BASE_URL takes). */
   baseUrl: string;
   apiKey: string;
   streams: DeepgramStream[];
+  /** Every utterance detected in the audio, in order. */
+  utterances: HeardUtterance[];
   /** Sends `transcript` as one finished utterance to every open stream. */
   speak(transcript: string): void;
+  /** Transcripts for the next utterances heard, first in first out (the default transcriber). */
+  enqueueTranscripts(...transcripts: string[]): void;
+  /** Forgets transcripts queued and not yet used (a new conversation starts). */
+  clearTranscripts(): void;
+  /** Replaces the queue with a function of the utterance (e.g. one script per caller). */
+  setTranscriber(transcriber: Transcriber | undefined): void;
+  setTiming(timing: Partial<ListeningTiming>): void;
+  /** At the next utterance end, drops that stream's socket instead of answering it. */
+  dropAtNextUtteranceEnd(drop: SocketDrop): void;
   /**
    * Drops every open stream now: `terminate` cuts the TCP connection with no close frame;
    * `close` sends a close frame with `closeCode` (Deepgram's server error code by default).
@@ -74,12 +123,23 @@ function invalidParams(params: URLSearchParams): string | null {
 interface OpenStream {
   record: DeepgramStream;
   socket: WebSocket;
+  detector: UtteranceDetector;
+}
+
+/** Samples per second across all channels. */
+function streamRate(stream: DeepgramStream): number {
+  const sampleRate = Number(stream.params.get('sample_rate') ?? 16000);
+  const channels = Number(stream.params.get('channels') ?? 1);
+  return sampleRate * channels;
 }
 
 function audioSeconds(stream: DeepgramStream): number {
-  const sampleRate = Number(stream.params.get('sample_rate') ?? 16000);
-  const channels = Number(stream.params.get('channels') ?? 1);
-  return stream.audioBytes / (BYTES_PER_SAMPLE * sampleRate * channels);
+  return stream.audioBytes / (BYTES_PER_SAMPLE * streamRate(stream));
+}
+
+function dropSocket(socket: WebSocket, drop: SocketDrop): void {
+  if (drop.kind === 'terminate') socket.terminate();
+  else socket.close(drop.code, drop.reason ?? 'stand-in dropped the stream');
 }
 
 function modelInfo(stream: DeepgramStream) {
@@ -137,11 +197,13 @@ function metadataMessage(stream: DeepgramStream) {
 function handleMessage(open: OpenStream, data: RawData, isBinary: boolean): void {
   const { record, socket } = open;
   if (isBinary) {
-    record.audioBytes += Array.isArray(data)
-      ? data.reduce((sum, chunk) => sum + chunk.length, 0)
+    const pcm = Array.isArray(data)
+      ? Buffer.concat(data)
       : data instanceof ArrayBuffer
-        ? data.byteLength
-        : data.length;
+        ? Buffer.from(data)
+        : data;
+    record.audioBytes += pcm.length;
+    open.detector.push(pcm, pcm.length / (BYTES_PER_SAMPLE * streamRate(record)));
     return;
   }
   let type: unknown;
@@ -163,10 +225,42 @@ function handleMessage(open: OpenStream, data: RawData, isBinary: boolean): void
 }
 
 export async function startDeepgramStandin(
-  apiKey = `dg-${randomUUID()}`,
+  apiKeyOrOptions: string | DeepgramStandinOptions = {},
 ): Promise<DeepgramStandin> {
+  const options =
+    typeof apiKeyOrOptions === 'string' ? { apiKey: apiKeyOrOptions } : apiKeyOrOptions;
+  const apiKey = options.apiKey ?? `dg-${randomUUID()}`;
+  const timing: ListeningTiming = {
+    endpointingMs: options.endpointingMs ?? defaultDeepgramStandinOptions.endpointingMs,
+    replyDelayMs: options.replyDelayMs ?? defaultDeepgramStandinOptions.replyDelayMs,
+  };
   const streams: DeepgramStream[] = [];
+  const utterances: HeardUtterance[] = [];
+  const queuedTranscripts: string[] = [];
+  const fromQueue: Transcriber = () => queuedTranscripts.shift();
+  let transcriber = fromQueue;
+  let armedDrop: SocketDrop | undefined;
   const open = new Set<OpenStream>();
+
+  const onUtteranceEnd = (entry: OpenStream, detected: DetectedUtterance) => {
+    const heard: HeardUtterance = { ...detected, requestId: entry.record.requestId };
+    utterances.push(heard);
+    if (armedDrop) {
+      heard.dropped = armedDrop;
+      armedDrop = undefined;
+      dropSocket(entry.socket, heard.dropped);
+      return;
+    }
+    heard.transcript = transcriber(heard, entry.record);
+    const send = () => {
+      if (entry.record.closed) return;
+      const message = resultsMessage(entry.record, heard.transcript ?? '', detected.startSeconds);
+      entry.socket.send(JSON.stringify(message));
+      heard.sentAt = performance.now();
+    };
+    if (timing.replyDelayMs > 0) setTimeout(send, timing.replyDelayMs);
+    else send();
+  };
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -200,12 +294,27 @@ export async function startDeepgramStandin(
         controlMessages: [],
         closed: false,
       };
-      const entry: OpenStream = { record, socket: ws };
+      const entry: OpenStream = {
+        record,
+        socket: ws,
+        // The shared timing object itself, so setTiming reaches streams already open.
+        detector: new UtteranceDetector(timing, {
+          onSpeechStarted: (startSeconds) => {
+            if (record.params.get('vad_events') === 'true' && !record.closed) {
+              ws.send(
+                JSON.stringify({ type: 'SpeechStarted', channel: [0], timestamp: startSeconds }),
+              );
+            }
+          },
+          onUtteranceEnd: (utterance) => onUtteranceEnd(entry, utterance),
+        }),
+      };
       streams.push(record);
       open.add(entry);
       ws.on('message', (data, isBinary) => handleMessage(entry, data, isBinary));
       ws.on('close', () => {
         record.closed = true;
+        entry.detector.stop();
         open.delete(entry);
       });
     });
@@ -218,6 +327,22 @@ export async function startDeepgramStandin(
     baseUrl: `ws://127.0.0.1:${port}`,
     apiKey,
     streams,
+    utterances,
+    enqueueTranscripts(...transcripts) {
+      queuedTranscripts.push(...transcripts);
+    },
+    clearTranscripts() {
+      queuedTranscripts.length = 0;
+    },
+    setTranscriber(next) {
+      transcriber = next ?? fromQueue;
+    },
+    setTiming(next) {
+      Object.assign(timing, next);
+    },
+    dropAtNextUtteranceEnd(drop) {
+      armedDrop = drop;
+    },
     speak(transcript) {
       for (const { record, socket } of open) {
         const start = audioSeconds(record);
@@ -240,7 +365,10 @@ export async function startDeepgramStandin(
       return dropped.length;
     },
     async close() {
-      for (const { socket } of open) socket.terminate();
+      for (const { socket, detector } of open) {
+        detector.stop();
+        socket.terminate();
+      }
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -70,6 +70,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** When the last byte of the answer was written (performance.now()); undefined until then. */
   answeredAt?: number;
+  /** When the first content or tool-call token was written (performance.now()). */
+  firstTokenAt?: number;
 }
 
 export type StandinHandler = (req: RecordedRequest) => StandinReply | Promise<StandinReply>;
@@ -81,6 +83,8 @@ export interface OpenAIStandin {
   /** Replies used first-in first-out before the handler is consulted. */
   enqueue(...replies: StandinReply[]): void;
   setHandler(fn: StandinHandler): void;
+  /** Time to first token of every answer (added to a reply's own delayMs). */
+  setFirstTokenDelay(ms: number): void;
   /** Forget recorded requests and queued replies and restore the default handler. */
   reset(): void;
   close(): Promise<void>;
@@ -88,6 +92,8 @@ export interface OpenAIStandin {
 
 export interface OpenAIStandinOptions {
   handler?: StandinHandler;
+  /** Time to first token of every answer, like a hosted model's; 0 adds nothing. */
+  firstTokenDelayMs?: number;
 }
 
 const defaultHandler: StandinHandler = () => ({ content: 'All good. Keep going.' });
@@ -284,6 +290,7 @@ export async function startOpenAIStandin(
   const requests: RecordedRequest[] = [];
   const queue: StandinReply[] = [];
   let handler: StandinHandler = options.handler ?? defaultHandler;
+  let firstTokenDelayMs = options.firstTokenDelayMs ?? 0;
 
   const handleCompletion = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let parsed: unknown;
@@ -319,8 +326,10 @@ export async function startOpenAIStandin(
     requests.push(recorded);
     const reply = queue.shift() ?? (await handler(recorded));
     if (reply.hang) return;
-    if (reply.delayMs) await sleep(reply.delayMs);
+    const delayMs = firstTokenDelayMs + (reply.delayMs ?? 0);
+    if (delayMs > 0) await sleep(delayMs);
     if (res.destroyed) return;
+    recorded.firstTokenAt = performance.now();
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     if (reply.status !== undefined) sendJson(res, reply.status, errorBody(reply.status));
@@ -367,10 +376,14 @@ export async function startOpenAIStandin(
     setHandler: (fn) => {
       handler = fn;
     },
+    setFirstTokenDelay: (ms) => {
+      firstTokenDelayMs = ms;
+    },
     reset: () => {
       requests.length = 0;
       queue.length = 0;
       handler = options.handler ?? defaultHandler;
+      firstTokenDelayMs = options.firstTokenDelayMs ?? 0;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,0 +1,192 @@
+/**
+ * The whole voice path on this machine, for the voice scenarios, the benchmark and `npm run demo`:
+ * a real livekit-server, the real agent server process, the provider stand-ins (the voice model
+ * scripted by coach-script.ts, a second OpenAI stand-in behind the edge API's specialist
+ * orchestrator, Deepgram listening to the audio, Cartesia), and simulated callers. The tests
+ * serve the edge API on PostgreSQL (test/e2e/voice-scenario-rig.ts); the demo and the bench run
+ * it on its embedded defaults (startLocalVoiceStack).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEV_DEFAULTS, withDevDefaults } from '../../shared/dev-defaults.ts';
+import type { AgentType } from '../../shared/schemas.ts';
+import { mintUserToken } from '../../shared/user-token.ts';
+import { silentLogger } from '../../workers/logger.ts';
+import { type ApiServer, startApiServer } from '../../workers/server.ts';
+import { type AgentProcess, startAgentProcess } from '../e2e/agent-process.ts';
+import { type CartesiaStandin, startCartesiaStandin } from './cartesia-standin.ts';
+import { scriptedCoach } from './coach-script.ts';
+import { type DeepgramStandin, startDeepgramStandin } from './deepgram-standin.ts';
+import {
+  findLivekitServerBinary,
+  type LivekitServer,
+  startLivekitServer,
+} from './livekit-server.ts';
+import { freeTcpPort } from './net.ts';
+import { type OpenAIStandin, startOpenAIStandin } from './openai-standin.ts';
+import { VoiceCaller, type VoiceCallerOptions } from './voice-caller.ts';
+
+/** What the specialist stand-in answers (the orchestrator's model). */
+export const SPECIALIST_ANSWER =
+  'Try goblet squats or leg presses instead; they spare the lower back and still build your legs.';
+
+export interface VoiceStandins {
+  /** The agent's voice model, scripted by coach-script.ts. */
+  voiceLlm: OpenAIStandin;
+  /** The model behind the edge API's specialist orchestrator. */
+  specialistLlm: OpenAIStandin;
+  deepgram: DeepgramStandin;
+  cartesia: CartesiaStandin;
+  close(): Promise<void>;
+}
+
+export async function startVoiceStandins(): Promise<VoiceStandins> {
+  const [voiceLlm, specialistLlm, deepgram, cartesia] = await Promise.all([
+    startOpenAIStandin({ handler: scriptedCoach }),
+    startOpenAIStandin({ handler: () => ({ content: SPECIALIST_ANSWER }) }),
+    startDeepgramStandin(),
+    startCartesiaStandin(),
+  ]);
+  return {
+    voiceLlm,
+    specialistLlm,
+    deepgram,
+    cartesia,
+    async close() {
+      await Promise.all([
+        voiceLlm.close(),
+        specialistLlm.close(),
+        deepgram.close(),
+        cartesia.close(),
+      ]);
+    },
+  };
+}
+
+/** The edge API's environment additions that point its orchestrator at the specialist stand-in. */
+export function orchestratorEnv(standins: VoiceStandins): Record<string, string> {
+  return {
+    ORCHESTRATOR_LLM_PROVIDER: 'openai',
+    OPENAI_API_KEY: 'sk-standin',
+    OPENAI_BASE_URL: standins.specialistLlm.baseUrl,
+  };
+}
+
+export interface VoiceAgentOptions {
+  server: LivekitServer;
+  apiUrl: string;
+  standins: VoiceStandins;
+  spoolDir: string;
+  agentName?: string;
+  maxConcurrentJobs?: number;
+  /** `start` (production, the default) or `dev`. */
+  mode?: 'start' | 'dev';
+}
+
+/**
+ * The production agent server wired to the rig. Resolves once LiveKit registered it: LiveKit
+ * drops a dispatch when no worker is registered yet.
+ */
+export async function startVoiceAgent(options: VoiceAgentOptions): Promise<AgentProcess> {
+  const { server, standins } = options;
+  const agent = startAgentProcess(
+    {
+      LIVEKIT_URL: server.url,
+      LIVEKIT_API_KEY: server.apiKey,
+      LIVEKIT_API_SECRET: server.apiSecret,
+      LIVEKIT_AGENT_NAME: options.agentName ?? DEV_DEFAULTS.LIVEKIT_AGENT_NAME,
+      API_BASE_URL: options.apiUrl,
+      SERVICE_API_TOKEN: DEV_DEFAULTS.SERVICE_API_TOKEN,
+      DEEPGRAM_API_KEY: standins.deepgram.apiKey,
+      DEEPGRAM_BASE_URL: standins.deepgram.baseUrl,
+      CARTESIA_API_KEY: standins.cartesia.apiKey,
+      CARTESIA_BASE_URL: standins.cartesia.baseUrl,
+      VOICE_LLM_PROVIDER: 'openai',
+      OPENAI_API_KEY: 'sk-standin',
+      OPENAI_BASE_URL: standins.voiceLlm.baseUrl,
+      LOG_SPOOL_DIR: options.spoolDir,
+      AGENT_HEALTH_PORT: String(await freeTcpPort()),
+      AGENT_MAX_CONCURRENT_JOBS: String(options.maxConcurrentJobs ?? 8),
+    },
+    { args: [options.mode ?? 'start', '--log-level', 'info'] },
+  );
+  await agent.waitForLog('registered worker', (line) => line.msg === 'registered worker', 60_000);
+  return agent;
+}
+
+/** A caller for `userId`, signed in with a user JWT exactly as the app would be. */
+export async function callCoach(
+  apiUrl: string,
+  userId: string,
+  agentType: AgentType,
+  options: Partial<VoiceCallerOptions> = {},
+): Promise<VoiceCaller> {
+  const userToken = await mintUserToken({ userId, secret: DEV_DEFAULTS.AUTH_JWT_SECRET });
+  return VoiceCaller.call({ ...options, apiUrl, userToken, agentType });
+}
+
+export async function temporarySpoolDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fvc-voice-spool-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface LocalVoiceStack {
+  server: LivekitServer;
+  api: ApiServer;
+  standins: VoiceStandins;
+  agent: AgentProcess;
+  call(userId: string, agentType: AgentType): Promise<VoiceCaller>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything on its embedded defaults, for `npm run demo` and the voice bench: livekit-server as
+ * the tests build it, the API on PGlite in a temporary directory (migrated and seeded), the
+ * stand-ins and the agent server. No keys, no PostgreSQL.
+ */
+export async function startLocalVoiceStack(): Promise<LocalVoiceStack> {
+  const binary = findLivekitServerBinary();
+  if (!binary) {
+    throw new Error(
+      'livekit-server is not installed: run scripts/install-livekit-server.sh (needs Go) or set LIVEKIT_SERVER_BIN',
+    );
+  }
+  const [server, standins, spool, data] = await Promise.all([
+    startLivekitServer(binary),
+    startVoiceStandins(),
+    temporarySpoolDir(),
+    mkdtemp(join(tmpdir(), 'fvc-voice-pglite-')),
+  ]);
+  const api = await startApiServer(
+    withDevDefaults({
+      PORT: '0',
+      PGLITE_DATA_DIR: data,
+      LIVEKIT_URL: server.url,
+      LIVEKIT_API_KEY: server.apiKey,
+      LIVEKIT_API_SECRET: server.apiSecret,
+      ...orchestratorEnv(standins),
+    }),
+    { logger: silentLogger },
+  );
+  const agent = await startVoiceAgent({ server, apiUrl: api.url, standins, spoolDir: spool.dir });
+  const callers: VoiceCaller[] = [];
+  return {
+    server,
+    api,
+    standins,
+    agent,
+    async call(userId, agentType) {
+      const caller = await callCoach(api.url, userId, agentType);
+      callers.push(caller);
+      return caller;
+    },
+    async close() {
+      await Promise.all(callers.map((caller) => caller.hangUp()));
+      await agent.stop();
+      await Promise.all([api.close(), standins.close()]);
+      await server.stop();
+      await Promise.all([spool.remove(), rm(data, { recursive: true, force: true })]);
+    },
+  };
+}

@@ -126,14 +126,15 @@ function scriptedModel(messages: ChatCompletionMessage[]): StandinReply {
   if (said.includes("today's workout")) {
     return { toolCalls: [{ name: 'get_todays_workout', arguments: '{}' }] };
   }
-  if (said.includes('log ten squats')) {
+  const logged = /log (ten|twelve) squats/.exec(said);
+  if (logged) {
     return {
       toolCalls: [
         {
           name: 'log_workout_set',
           arguments: JSON.stringify({
             exercise: 'fault test squat',
-            reps: 10,
+            reps: logged[1] === 'ten' ? 10 : 12,
             weight: 60,
             unit: 'kg',
           }),
@@ -452,8 +453,10 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
       await synthesised("Done with what's today's workout.", since);
       await coachQuiet(talk);
       const rowsBefore = await storedFaultSquats();
-      await say(talk, 'log ten squats at sixty kilos');
-      await synthesised('Done with log ten squats at sixty kilos.', since);
+      // A set of its own in each case: the same set again within 20 s would count as re-sent.
+      const setLine = `log ${fault === 'down' ? 'ten' : 'twelve'} squats at sixty kilos`;
+      await say(talk, setLine);
+      await synthesised(`Done with ${setLine}.`, since);
       const outcomes = await eventually('three tool calls logged', () => {
         const calls = toolCalls(talk).slice(toolCallsBefore);
         return calls.length >= 3 ? calls : undefined;

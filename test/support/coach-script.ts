@@ -20,6 +20,8 @@ export const CALLER_LINES = {
   thanks: 'Thanks, that is all for now.',
   /** One sentence, no pauses, no tool: the benchmark's turn. */
   progress: 'How am I doing this week?',
+  whatsNext: "What's next?",
+  done: 'I am done for today.',
 } as const;
 
 /** What the scripted model says when it did not understand the caller. */
@@ -82,6 +84,8 @@ const RULES: readonly Rule[] = [
     when: /specialist/i,
     reply: (line) => toolCall('ask_specialist_agent', { query: line, specialist: 'workout' }),
   },
+  { when: /what'?s next|where am i/i, reply: () => toolCall('get_workout_progress', {}) },
+  { when: /i am done|i'm done/i, reply: () => toolCall('finish_workout', {}) },
   { when: /thanks|thank you/i, reply: () => ({ content: SIGN_OFF }) },
   { when: /how am i doing/i, reply: () => ({ content: PROGRESS_NOTE }) },
 ];

@@ -1,7 +1,9 @@
 /** The one Hono environment type every sub-app and middleware of the edge API shares. */
+
 import type { SpecialistCall } from './analytics/request-metrics.ts';
 import type { AnalyticsSink } from './analytics/sink.ts';
 import type { ApiConfig } from './config.ts';
+import type { ForgetContexts } from './context/context-forgetter.ts';
 import type {
   Cache,
   CallbackVerifier,
@@ -18,6 +20,8 @@ export interface Services {
   config: ApiConfig;
   repository: CoachingRepository;
   cache: Cache;
+  /** Drops users' cached contexts after their new sets or summary are stored. */
+  forgetContexts: ForgetContexts;
   queue: LogQueue;
   callbackVerifier: CallbackVerifier;
   sessionRateLimiter: RateLimiter;

@@ -11,6 +11,7 @@ import { createMemoryRateLimiter } from './adapters/rate-limit/memory.ts';
 import type { AnalyticsSink } from './analytics/sink.ts';
 import type { Services } from './app-env.ts';
 import type { ApiConfig } from './config.ts';
+import { createContextForgetter } from './context/context-forgetter.ts';
 import { guardRepository } from './db/guard.ts';
 import { deliverLogs } from './logs/deliver.ts';
 import { createOrchestrator } from './orchestrator/index.ts';
@@ -49,13 +50,16 @@ export function createServices(options: ServiceOptions): Services {
   const repository = guardRepository(options.repository, logger);
   const clock = options.clock ?? systemClock;
   const cache = createCache(config.cache, clock);
+  // One per set of services (per isolate on Workers), so bursts of deliveries share invalidations.
+  const forgetContexts = createContextForgetter({ cache, logger });
   return {
     config,
     repository,
     cache,
+    forgetContexts,
     queue: createLogQueue(
       config.queue,
-      (entries) => deliverLogs(repository, entries, logger, cache),
+      (entries) => deliverLogs(repository, entries, logger, forgetContexts),
       logger,
       options.outbox,
     ),

@@ -78,26 +78,6 @@ function pastTraining(
   return { ...buildTrainingHistory(logs, plannedDay, data.profile.time_zone, date), last_session };
 }
 
-/** Drops the cached contexts of these users, best effort: new sets or a summary outdate them. */
-export async function forgetCachedContexts(
-  deps: Pick<ContextDependencies, 'cache' | 'logger'>,
-  userIds: Iterable<string>,
-): Promise<void> {
-  await Promise.all(
-    [...new Set(userIds)].map(async (userId) => {
-      try {
-        await deps.cache.delete(contextCacheKey(userId));
-      } catch (error) {
-        // The entry then lives until its TTL; the sets themselves are stored either way.
-        deps.logger.warn('context_cache_evict_failed', {
-          user_id: userId,
-          error: errorName(error),
-        });
-      }
-    }),
-  );
-}
-
 /** The user's context for their local today; null when the user has no profile. */
 export async function getCoachingContext(
   deps: ContextDependencies,

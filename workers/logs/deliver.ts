@@ -5,8 +5,8 @@
 
 import { errorName } from '../../shared/runtime.ts';
 import type { LogEntry } from '../../shared/schemas.ts';
-import { forgetCachedContexts } from '../context/context-service.ts';
-import type { Cache, CoachingRepository, Logger } from '../ports.ts';
+import type { ForgetContexts } from '../context/context-forgetter.ts';
+import type { CoachingRepository, Logger } from '../ports.ts';
 
 /** Delivers a batch; resolves with how many rows were new. */
 export type DeliverLogs = (entries: readonly LogEntry[]) => Promise<number>;
@@ -29,7 +29,7 @@ export async function deliverLogs(
   entries: readonly LogEntry[],
   logger: Logger,
   /** When given, the cached contexts of users with new sets are dropped (they carry today's sets). */
-  cache?: Cache,
+  forgetContexts?: ForgetContexts,
 ): Promise<number> {
   let stored: number;
   try {
@@ -41,12 +41,7 @@ export async function deliverLogs(
     });
     throw new LogDeliveryError({ cause: error });
   }
-  if (cache && stored > 0) {
-    await forgetCachedContexts(
-      { cache, logger },
-      entries.map((entry) => entry.user_id),
-    );
-  }
+  if (forgetContexts && stored > 0) await forgetContexts(entries.map((entry) => entry.user_id));
   logger.info('logs_delivered', { entries: entries.length, stored });
   return stored;
 }

@@ -133,7 +133,7 @@ export const logRoutes = router
     return c.json({ accepted: entries.length }, 202);
   })
   .post(deliverRoute.path, async (c) => {
-    const { callbackVerifier, config, repository, logger, cache } = c.var.services;
+    const { callbackVerifier, config, repository, logger, forgetContexts } = c.var.services;
     const bytes = await c.req.arrayBuffer();
     const body = new TextDecoder().decode(bytes);
     const signature = c.req.header('upstash-signature') ?? '';
@@ -156,7 +156,7 @@ export const logRoutes = router
       return c.json(errorBody(error.code, error.message), NON_RETRYABLE_STATUS);
     }
     try {
-      const stored = await deliverLogs(repository, entries, logger, cache);
+      const stored = await deliverLogs(repository, entries, logger, forgetContexts);
       return c.json({ stored }, 200);
     } catch (error) {
       if (error instanceof LogDeliveryError) {

@@ -7,7 +7,6 @@ import {
   storeSessionSummaryRequestSchema,
   storeSessionSummaryResponseSchema,
 } from '../../shared/schemas.ts';
-import { forgetCachedContexts } from '../context/context-service.ts';
 import { notFound } from '../errors.ts';
 import { requireAuth } from '../middleware/auth.ts';
 import { bearerSecurity, errorResponse } from '../openapi.ts';
@@ -50,13 +49,13 @@ const storeSummary = createRoute({
 export const voiceSessionRoutes = createRouter().openapi(storeSummary, async (c) => {
   const { room_name } = c.req.valid('param');
   const { user_id, summary } = c.req.valid('json');
-  const { repository } = c.var.services;
+  const { repository, forgetContexts } = c.var.services;
   const stored = await repository.storeSessionSummary({
     roomName: room_name,
     userId: user_id,
     summary,
   });
   if (!stored) throw notFound('no session of this user has this room name');
-  await forgetCachedContexts(c.var.services, [user_id]);
+  await forgetContexts([user_id]);
   return c.json({ room_name }, 200);
 });

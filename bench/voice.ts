@@ -25,9 +25,9 @@ import { fileURLToPath } from 'node:url';
 import { nearestRank } from '../agent/session-stats.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
-import { type TurnParts, turnParts, turnTimeline } from '../test/support/turn-timeline.ts';
+import { type TurnParts, turnParts } from '../test/support/turn-timeline.ts';
 import type { VoiceCaller } from '../test/support/voice-caller.ts';
-import { type LocalVoiceStack, startLocalVoiceStack } from '../test/support/voice-rig.ts';
+import { type LocalVoiceStack, startLocalVoiceStack, takeTurn } from '../test/support/voice-rig.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
 
@@ -85,17 +85,12 @@ function applyProfile(stack: LocalVoiceStack, profile: Profile): void {
 async function measureTurns(stack: LocalVoiceStack, caller: VoiceCaller, turns: number) {
   const measured: Measured = { totals: [], parts: [], unattributed: 0 };
   for (let i = 0; i < turns; i++) {
-    stack.standins.deepgram.enqueueTranscripts(CALLER_LINES.progress);
-    const turn = await caller.say(CALLER_LINES.progress);
-    const heardAt = await caller.waitForCoachSound(turn.endedAt, 30_000);
+    const { turn, heardAt, timeline } = await takeTurn(
+      stack.standins,
+      caller,
+      CALLER_LINES.progress,
+    );
     measured.totals.push(heardAt - turn.endedAt);
-    const timeline = turnTimeline({
-      turn,
-      heardAt,
-      utterances: stack.standins.deepgram.utterances,
-      llmRequests: stack.standins.voiceLlm.requests,
-      generations: stack.standins.cartesia.generations,
-    });
     if (typeof timeline === 'string') measured.unattributed++;
     else measured.parts.push(turnParts(timeline));
     await caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);

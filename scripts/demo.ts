@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
 import { findLivekitServerBinary } from '../test/support/livekit-server.ts';
-import { type TurnTimeline, turnTimeline } from '../test/support/turn-timeline.ts';
+import type { TurnTimeline } from '../test/support/turn-timeline.ts';
 import type { VoiceCaller } from '../test/support/voice-caller.ts';
-import { type LocalVoiceStack, startLocalVoiceStack } from '../test/support/voice-rig.ts';
+import { type LocalVoiceStack, startLocalVoiceStack, takeTurn } from '../test/support/voice-rig.ts';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('./install-livekit-server.sh', import.meta.url));
 /** The coach has finished a reply once it has been quiet this long. */
@@ -64,17 +64,8 @@ async function converse(stack: LocalVoiceStack, stopped: () => boolean): Promise
   for (const line of [CALLER_LINES.workout, CALLER_LINES.logSquats, CALLER_LINES.specialist]) {
     if (stopped()) return;
     const since = stack.standins.cartesia.generations.length;
-    stack.standins.deepgram.enqueueTranscripts(line);
     say(`\nyou:   ${line}`);
-    const turn = await caller.say(line);
-    const heardAt = await caller.waitForCoachSound(turn.endedAt, 30_000);
-    const timeline = turnTimeline({
-      turn,
-      heardAt,
-      utterances: stack.standins.deepgram.utterances,
-      llmRequests: stack.standins.voiceLlm.requests,
-      generations: stack.standins.cartesia.generations,
-    });
+    const { timeline } = await takeTurn(stack.standins, caller, line);
     say(`       ${typeof timeline === 'string' ? timeline : describeTurn(timeline)} ms`);
     say(`coach: ${await coachSaid(stack, caller, since)}`);
   }

@@ -9,13 +9,15 @@ import { createApp } from '../../workers/app.ts';
 import { loadApiConfig } from '../../workers/config.ts';
 import { type LivekitServer, startLivekitServer } from '../support/livekit-server.ts';
 import { createTestServices, type TestServices } from '../support/services.ts';
-import { describeTimeline, turnTimeline } from '../support/turn-timeline.ts';
+import { describeTimeline } from '../support/turn-timeline.ts';
 import { CallerError, type VoiceCaller } from '../support/voice-caller.ts';
 import {
+  type CallerTurn,
   callCoach,
   orchestratorEnv,
   startVoiceAgent,
   startVoiceStandins,
+  takeTurn,
   temporarySpoolDir,
   type VoiceStandins,
 } from '../support/voice-rig.ts';
@@ -78,11 +80,9 @@ export async function startVoiceScenarioRig(binary: string): Promise<VoiceScenar
       return caller;
     },
     async ask(caller, line, timeoutMs = 30_000) {
-      standins.deepgram.enqueueTranscripts(line);
-      const turn = await caller.say(line);
-      let heardAt: number;
+      let asked: CallerTurn;
       try {
-        heardAt = await caller.waitForCoachSound(turn.endedAt, timeoutMs);
+        asked = await takeTurn(standins, caller, line, timeoutMs);
       } catch (error) {
         if (!(error instanceof CallerError)) throw error;
         const events = agent.logs.filter((l) => typeof l.event === 'string').slice(-20);
@@ -91,17 +91,11 @@ export async function startVoiceScenarioRig(binary: string): Promise<VoiceScenar
             events.map((l) => JSON.stringify(l)).join('\n'),
         );
       }
-      const timeline = turnTimeline({
-        turn,
-        heardAt,
-        utterances: standins.deepgram.utterances,
-        llmRequests: standins.voiceLlm.requests,
-        generations: standins.cartesia.generations,
-      });
+      const { timeline } = asked;
       console.log(
         `"${line}": ${typeof timeline === 'string' ? timeline : describeTimeline(timeline)}`,
       );
-      return { turn, heardAt };
+      return { turn: asked.turn, heardAt: asked.heardAt };
     },
     spokenSince(since) {
       return standins.cartesia.generations

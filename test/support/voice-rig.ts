@@ -25,7 +25,8 @@ import {
 } from './livekit-server.ts';
 import { freeTcpPort } from './net.ts';
 import { type OpenAIStandin, startOpenAIStandin } from './openai-standin.ts';
-import { VoiceCaller, type VoiceCallerOptions } from './voice-caller.ts';
+import { type TurnTimeline, turnTimeline } from './turn-timeline.ts';
+import { type SpokenTurn, VoiceCaller, type VoiceCallerOptions } from './voice-caller.ts';
 
 /** What the specialist stand-in answers (the orchestrator's model). */
 export const SPECIALIST_ANSWER =
@@ -124,6 +125,37 @@ export async function callCoach(
 ): Promise<VoiceCaller> {
   const userToken = await mintUserToken({ userId, secret: DEV_DEFAULTS.AUTH_JWT_SECRET });
   return VoiceCaller.call({ ...options, apiUrl, userToken, agentType });
+}
+
+export interface CallerTurn {
+  turn: SpokenTurn;
+  /** When the caller first heard the coach after the end of its line. */
+  heardAt: number;
+  /** Where the time went, or why the stages could not be told apart. */
+  timeline: TurnTimeline | string;
+}
+
+/**
+ * One caller turn: the line queued as the Deepgram stand-in's next transcript, said into the
+ * microphone, the first coach audio heard after it, and the turn's stages from the stand-ins.
+ */
+export async function takeTurn(
+  standins: VoiceStandins,
+  caller: VoiceCaller,
+  line: string,
+  timeoutMs = 30_000,
+): Promise<CallerTurn> {
+  standins.deepgram.enqueueTranscripts(line);
+  const turn = await caller.say(line);
+  const heardAt = await caller.waitForCoachSound(turn.endedAt, timeoutMs);
+  const timeline = turnTimeline({
+    turn,
+    heardAt,
+    utterances: standins.deepgram.utterances,
+    llmRequests: standins.voiceLlm.requests,
+    generations: standins.cartesia.generations,
+  });
+  return { turn, heardAt, timeline };
 }
 
 export async function temporarySpoolDir(): Promise<{ dir: string; remove(): Promise<void> }> {

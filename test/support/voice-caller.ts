@@ -148,6 +148,17 @@ export class VoiceCaller {
   static async call(options: VoiceCallerOptions): Promise<VoiceCaller> {
     const { apiUrl, userToken, agentType, ...overrides } = options;
     const session = await requestSession(apiUrl, userToken, agentType);
+    return VoiceCaller.joinSession(session, overrides);
+  }
+
+  /**
+   * Joins with a session obtained elsewhere (the benchmark's defaults-only agent is dispatched by
+   * a token the bench mints, since the API dispatches only the coach).
+   */
+  static async joinSession(
+    session: CreateSessionResponse,
+    overrides: Partial<VoiceCaller['settings']> = {},
+  ): Promise<VoiceCaller> {
     const caller = new VoiceCaller(session, { ...defaultVoiceCallerOptions, ...overrides });
     await caller.join();
     return caller;

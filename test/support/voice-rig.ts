@@ -83,6 +83,8 @@ export interface VoiceAgentOptions {
   maxConcurrentJobs?: number;
   /** `start` (production, the default) or `dev`. */
   mode?: 'start' | 'dev';
+  /** The agent entry file: agent/main.ts by default, bench/defaults-agent.ts for the yardstick. */
+  main?: string;
 }
 
 /**
@@ -110,7 +112,7 @@ export async function startVoiceAgent(options: VoiceAgentOptions): Promise<Agent
       AGENT_HEALTH_PORT: String(await freeTcpPort()),
       AGENT_MAX_CONCURRENT_JOBS: String(options.maxConcurrentJobs ?? 8),
     },
-    { args: [options.mode ?? 'start', '--log-level', 'info'] },
+    { args: [options.mode ?? 'start', '--log-level', 'info'], main: options.main },
   );
   await agent.waitForLog('registered worker', (line) => line.msg === 'registered worker', 60_000);
   return agent;

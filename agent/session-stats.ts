@@ -41,6 +41,10 @@ export interface SessionSummary {
 
 interface SpeechTimings {
   eou?: number;
+  /** How long the transcript came after the end of speech (part of `eou`). */
+  transcription?: number;
+  /** When the turn was committed (epoch ms), from the end-of-utterance metrics. */
+  committedAt?: number;
   ttft?: number;
   ttfb?: number;
   /** The reply's end-to-end latency was handed to onLatency. */
@@ -49,6 +53,19 @@ interface SpeechTimings {
 
 /** Told each latency as it is recorded (agent/metrics turns them into histograms). */
 export type LatencyObserver = (kind: VoiceLatencyKind, milliseconds: number) => void;
+
+/** One reply's wait, split into its parts: logged once per turn (agent/session.ts). */
+export interface TurnLatency {
+  /** When the user's turn was committed (epoch ms): the voice benchmark lines its stages up by it. */
+  committed_at: number;
+  /** End of speech (VAD) to the turn committed; includes the transcript's delay. */
+  eou_delay_ms: number;
+  transcription_delay_ms: number;
+  llm_ttft_ms: number;
+  tts_ttfb_ms: number;
+  end_to_end_ms: number;
+}
+export type TurnObserver = (turn: TurnLatency) => void;
 
 export class SessionStats {
   private readonly startedAt: number;
@@ -59,10 +76,16 @@ export class SessionStats {
   private readonly ttfb: number[] = [];
   private readonly bySpeech = new Map<string, SpeechTimings>();
   private readonly onLatency: LatencyObserver;
+  private readonly onTurn: TurnObserver;
 
-  constructor(startedAt: number = Date.now(), onLatency: LatencyObserver = () => undefined) {
+  constructor(
+    startedAt: number = Date.now(),
+    onLatency: LatencyObserver = () => undefined,
+    onTurn: TurnObserver = () => undefined,
+  ) {
     this.startedAt = startedAt;
     this.onLatency = onLatency;
+    this.onTurn = onTurn;
   }
 
   attach(session: voice.AgentSession): void {
@@ -91,7 +114,11 @@ export class SessionStats {
       this.eou.push(m.endOfUtteranceDelayMs);
       this.onLatency('eou_delay', m.endOfUtteranceDelayMs);
       t = timings(m.speechId);
-      if (t) t.eou ??= m.endOfUtteranceDelayMs;
+      if (t && t.eou === undefined) {
+        t.eou = m.endOfUtteranceDelayMs;
+        t.transcription = m.transcriptionDelayMs;
+        t.committedAt = m.timestamp;
+      }
     } else if (m.type === 'llm_metrics' && !m.cancelled) {
       this.ttft.push(m.ttftMs);
       this.onLatency('llm_ttft', m.ttftMs);
@@ -107,6 +134,14 @@ export class SessionStats {
     if (t && total !== undefined && !t.reported) {
       t.reported = true;
       this.onLatency('end_to_end', total);
+      this.onTurn({
+        committed_at: t.committedAt ?? 0,
+        eou_delay_ms: round(t.eou ?? 0),
+        transcription_delay_ms: round(t.transcription ?? 0),
+        llm_ttft_ms: round(t.ttft ?? 0),
+        tts_ttfb_ms: round(t.ttfb ?? 0),
+        end_to_end_ms: round(total),
+      });
     }
   }
 
@@ -127,6 +162,8 @@ export class SessionStats {
     };
   }
 }
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** A reply's wait from the user going quiet to its first audio, once all three parts are known. */
 function endToEnd(t: SpeechTimings): number | undefined {

@@ -21,6 +21,7 @@ import { createLlm, createStt, createTts } from './providers.ts';
 import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
 import { RecoveringTTS } from './resilience/recovering-tts.ts';
 import { SessionStats } from './session-stats.ts';
+import { coachTurnHandling } from './turn-taking/settings.ts';
 
 /** How long shutdown waits for the spool to hand its sets to the API (the rest stay on disk). */
 export const SPOOL_DRAIN_TIMEOUT_MS = 5000;
@@ -116,10 +117,15 @@ export async function runCoachJob<ProcessData>(
     tts: new RecoveringTTS(createTts(deps.config.tts), { logger }),
     llm: createLlm(deps.config.llm),
     vad: deps.vad,
-    // Local VAD for turns and interruptions: no dependency on a hosted turn-detection model.
-    turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },
+    // Local voice detection plus the unfinished-sentence detector (agent/turn-taking/settings.ts).
+    turnHandling: coachTurnHandling(),
   });
-  const stats = new SessionStats(Date.now(), (kind, ms) => metrics.voiceLatency(kind, ms));
+  const stats = new SessionStats(
+    Date.now(),
+    (kind, ms) => metrics.voiceLatency(kind, ms),
+    // One line per reply: where its wait went, and when the turn was committed (no words).
+    (turn) => logger.info('turn_latency', { ...turn }),
+  );
   stats.attach(session);
   session.on(voice.AgentSessionEventTypes.Error, (event) => metrics.providerError(event.error));
   let sessionEnded: (() => void) | undefined;

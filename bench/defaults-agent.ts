@@ -1,8 +1,8 @@
 /**
  * The yardstick of the voice benchmark: an agent with nothing but the framework's defaults, in
  * the shape of LiveKit's Node starter (one Agent with instructions, an AgentSession with the same
- * speech, model and VAD plugins as the coach, no tools, no turn-handling options, default server
- * options). The benchmark runs it beside the coach on the same livekit-server and stand-ins and
+ * speech, model and VAD plugins as the coach, no tools, default endpointing, interruption and
+ * preemptive generation, default server options; turn detection by the voice detector, see below). The benchmark runs it beside the coach on the same livekit-server and stand-ins and
  * compares them turn by turn, so `voice_vs_default_agent_ratio_*` says what the coach's own
  * settings gain, whatever the machine is doing.
  *
@@ -27,6 +27,11 @@ export default defineAgent({
       tts: createTts(config.tts),
       llm: createLlm(config.llm),
       vad: new inference.VAD({ model: 'silero' }),
+      // The one departure from the defaults: left unset, the framework builds its audio turn
+      // detector and adaptive interruption, which need LiveKit Cloud or a model download. Here
+      // they cannot load and every turn waits out their timeouts (about 3 s a turn, measured),
+      // a yardstick no one would ship. The voice detector is the framework's fallback for both.
+      turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },
     });
     await session.start({
       agent: new voice.Agent({ instructions: 'You are a helpful fitness coach. Keep it short.' }),

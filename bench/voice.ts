@@ -1,8 +1,8 @@
 /**
  * The voice turn, measured on the whole local path: a simulated caller speaks real speech
  * (espeak-ng) over a real livekit-server to the real agent server process, and times the end of
- * its speech to the first non-silent frame of the coach's answer. Writes bench/results/voice.json,
- * a flat object of numbers.
+ * its speech to the first non-silent frame of the coach's answer. Writes its keys into
+ * bench/results/voice.json (a flat object of numbers; other voice benchmarks add theirs).
  *
  * Two settings of the provider stand-ins, the same turns for each:
  * - overhead: the stand-ins add nothing (no model or speech delay, the transcript as soon as the
@@ -11,30 +11,47 @@
  *   turn, the agent's pipeline, WebRTC through livekit-server.
  * - projected: the stand-ins set to published provider latencies (transcript 250 ms after the
  *   end of speech, model first token 350 ms, speech first byte 90 ms): what a user would hear with
- *   the hosted providers on a good day.
- * Each turn is also split into its stages (turn-timeline.ts); the parts are reported at p50.
- * `stt` runs from the end of the caller's speech to the transcript, so it holds the uplink too
- * (WebRTC through livekit-server, the agent's audio pipeline, the plugin's 100 ms chunks) as well
- * as the stand-in's endpointing. The agent generates preemptively (it asks the model on the
- * transcript, before its own end of turn), so with an instant model its end-of-turn wait shows in
- * `agent_to_tts`, not in `agent_end_of_turn`.
+ *   the hosted providers on a good day. `projected_system_share_*` is that minus those 690 ms.
+ *
+ * The yardstick: an agent with nothing but the framework's defaults (bench/defaults-agent.ts,
+ * same plugins, no tools) runs on the same livekit-server and stand-ins, and takes its turn right
+ * after each coach turn, so `voice_vs_default_agent_ratio_*` compares them under the same load.
+ *
+ * Each coach turn is also lined up stage by stage (turn-timeline.ts, plus the commit time the
+ * agent logs per turn): `<profile>_at_<stage>_p50_ms` is when each stage happened after the end of
+ * speech, `<profile>_<part>_p50_ms` how long each part took, so a regression names its stage.
+ * Barge-in: the caller talks over a long answer; `barge_in_stop_*` is from the caller's first
+ * word to the end of the coach audio it hears.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nearestRank } from '../agent/session-stats.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
+import type { CreateSessionResponse } from '../shared/schemas.ts';
+import type { AgentProcess } from '../test/e2e/agent-process.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
-import { type TurnParts, turnParts } from '../test/support/turn-timeline.ts';
-import type { VoiceCaller } from '../test/support/voice-caller.ts';
-import { type LocalVoiceStack, startLocalVoiceStack, takeTurn } from '../test/support/voice-rig.ts';
+import { type TurnParts, type TurnTimeline, turnParts } from '../test/support/turn-timeline.ts';
+import { VoiceCaller } from '../test/support/voice-caller.ts';
+import {
+  type LocalVoiceStack,
+  startLocalVoiceStack,
+  startVoiceAgent,
+  takeTurn,
+  temporarySpoolDir,
+} from '../test/support/voice-rig.ts';
+import { cryptoRandomBytes, mintSessionToken } from '../workers/livekit/session-token.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
+const DEFAULTS_AGENT_MAIN = fileURLToPath(new URL('./defaults-agent.ts', import.meta.url));
+const DEFAULTS_AGENT_NAME = 'defaults-agent';
 
 export const VOICE_BENCH_SETTINGS = {
-  turnsPerProfile: 15,
+  turnsPerProfile: Number(process.env.VOICE_BENCH_TURNS ?? 15),
+  bargeIns: Number(process.env.VOICE_BENCH_BARGE_INS ?? 8),
   /** Quiet the coach must keep after an answer before the next question. */
   settleMs: 800,
+  /** How long the caller lets the long answer play before talking over it. */
+  bargeInAfterMs: 800,
 } as const;
 
 /** The least quiet that ends an utterance without splitting a sentence at its inner pauses. */
@@ -66,9 +83,24 @@ const PROFILES: readonly Profile[] = [
   },
 ];
 
+/** What the providers themselves take in a profile: the rest of a turn is the system's. */
+const providerDelayMs = (p: Profile) =>
+  p.endpointingMs + p.transcriptDelayMs + p.modelFirstTokenMs + p.speechFirstByteMs;
+
+/** One agent under test and the caller talking to it. */
+interface Contender {
+  name: 'coach' | 'defaults_agent';
+  caller: VoiceCaller;
+  /** The coach's agent server, whose per-turn log gives the commit time. */
+  agent?: AgentProcess;
+}
+
+/** A coach turn's stages (ms after the end of speech), with the commit the agent logged. */
+type StagedTurn = TurnTimeline & { turn_committed_ms: number };
+
 interface Measured {
   totals: number[];
-  parts: TurnParts[];
+  staged: StagedTurn[];
   /** Turns whose stages could not be told apart (e.g. the stand-in split the sentence in two). */
   unattributed: number;
 }
@@ -82,20 +114,77 @@ function applyProfile(stack: LocalVoiceStack, profile: Profile): void {
   stack.standins.cartesia.setTimeToFirstByte(profile.speechFirstByteMs);
 }
 
-async function measureTurns(stack: LocalVoiceStack, caller: VoiceCaller, turns: number) {
-  const measured: Measured = { totals: [], parts: [], unattributed: 0 };
+/** performance.now() of an epoch time logged by another process on this machine. */
+const fromEpoch = (epochMs: number) => epochMs - performance.timeOrigin;
+
+/** When the agent committed the turn that ended at `endedAt` (its `turn_latency` log line). */
+async function committedAt(agent: AgentProcess, endedAt: number, heardAt: number) {
+  const line = await agent
+    .waitForLog(
+      'turn_latency',
+      (l) =>
+        l.msg === 'turn_latency' &&
+        typeof l.committed_at === 'number' &&
+        fromEpoch(l.committed_at) > endedAt - 1000 &&
+        fromEpoch(l.committed_at) <= heardAt + 50,
+      2000,
+    )
+    .catch(() => undefined);
+  return typeof line?.committed_at === 'number' ? fromEpoch(line.committed_at) : undefined;
+}
+
+async function measureTurns(
+  stack: LocalVoiceStack,
+  contenders: readonly Contender[],
+  turns: number,
+) {
+  const measured = new Map(
+    contenders.map((c) => [c.name, { totals: [], staged: [], unattributed: 0 } as Measured]),
+  );
   for (let i = 0; i < turns; i++) {
-    const { turn, heardAt, timeline } = await takeTurn(
-      stack.standins,
-      caller,
-      CALLER_LINES.progress,
-    );
-    measured.totals.push(heardAt - turn.endedAt);
-    if (typeof timeline === 'string') measured.unattributed++;
-    else measured.parts.push(turnParts(timeline));
-    await caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
+    for (const contender of contenders) {
+      const result = measured.get(contender.name) as Measured;
+      const { turn, heardAt, timeline } = await takeTurn(
+        stack.standins,
+        contender.caller,
+        CALLER_LINES.progress,
+      );
+      result.totals.push(heardAt - turn.endedAt);
+      const committed = contender.agent
+        ? await committedAt(contender.agent, turn.endedAt, heardAt)
+        : undefined;
+      if (typeof timeline === 'string' || committed === undefined) result.unattributed++;
+      else result.staged.push({ ...timeline, turn_committed_ms: round(committed - turn.endedAt) });
+      await contender.caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
+    }
   }
   return measured;
+}
+
+/**
+ * Talks over a long answer: from the caller's first word to the end of the last coach sound that
+ * began before the caller finished (the interrupted answer), then waits for the new answer.
+ */
+async function measureBargeIns(stack: LocalVoiceStack, contender: Contender, trials: number) {
+  const stops: number[] = [];
+  const { caller } = contender;
+  for (let i = 0; i < trials; i++) {
+    const { heardAt } = await takeTurn(stack.standins, caller, CALLER_LINES.warmUp);
+    await new Promise((resolve) => setTimeout(resolve, VOICE_BENCH_SETTINGS.bargeInAfterMs));
+    stack.standins.deepgram.enqueueTranscripts(CALLER_LINES.progress);
+    const turn = await caller.say(CALLER_LINES.progress);
+    await caller.waitForCoachSound(turn.endedAt);
+    // The answer the caller talked over: sounding when the caller began (a reply's sentences
+    // play as one stretch of sound). A trial where the coach had already gone quiet is skipped.
+    const interrupted = caller.coachSounds.find(
+      (s) => s.startedAt >= heardAt - 1 && s.startedAt <= turn.startedAt,
+    );
+    if (interrupted?.endedAt !== undefined && interrupted.endedAt > turn.startedAt) {
+      stops.push(interrupted.endedAt - turn.startedAt);
+    }
+    await caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
+  }
+  return stops;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -109,46 +198,146 @@ function percentile(values: readonly number[], p: number): number {
   );
 }
 
-function partsAtP50(prefix: string, parts: readonly TurnParts[]): Record<string, number> {
-  const keys = Object.keys(parts[0] ?? {}) as Array<keyof TurnParts>;
+function p50s<T extends object>(prefix: string, rows: readonly T[], rename: (k: string) => string) {
+  const keys = Object.keys(rows[0] ?? {}) as Array<keyof T>;
   return Object.fromEntries(
     keys.map((key) => [
-      `${prefix}_${key.replace(/_ms$/, '')}_p50_ms`,
+      `${prefix}_${rename(String(key))}_p50_ms`,
       percentile(
-        parts.map((part) => part[key]),
+        rows.map((row) => Number(row[key])),
         50,
       ),
     ]),
   );
 }
 
+function stagesAtP50(profile: string, staged: readonly StagedTurn[]): Record<string, number> {
+  const stages = staged.map((s) => ({
+    transcript: s.transcript_ms,
+    turn_committed: s.turn_committed_ms,
+    model_request: s.end_of_turn_ms,
+    model_first_token: s.model_first_token_ms,
+    tts_request: s.tts_request_ms,
+    tts_first_audio: s.tts_first_audio_ms,
+    heard: s.caller_heard_ms,
+  }));
+  const parts: TurnParts[] = staged.map(turnParts);
+  return {
+    ...p50s(`${profile}_at`, stages, (k) => k),
+    ...p50s(profile, parts, (k) => k.replace(/_ms$/, '')),
+  };
+}
+
+/** A session with the defaults-only agent: the API dispatches only the coach, so mint its own. */
+async function defaultsAgentSession(stack: LocalVoiceStack): Promise<CreateSessionResponse> {
+  const { server } = stack;
+  const minted = await mintSessionToken({
+    userId: DEMO_USER_ID,
+    agentType: 'general',
+    livekit: {
+      url: server.url,
+      apiKey: server.apiKey,
+      apiSecret: server.apiSecret,
+      agentName: DEFAULTS_AGENT_NAME,
+      tokenTtlSeconds: 3600,
+    },
+    now: new Date(),
+    randomBytes: cryptoRandomBytes,
+  });
+  return {
+    server_url: server.url,
+    room_name: minted.roomName,
+    participant_identity: minted.identity,
+    participant_token: minted.token,
+    agent_type: 'general',
+    expires_at: minted.expiresAt.toISOString(),
+  };
+}
+
+async function writeResults(results: Record<string, number>): Promise<void> {
+  const existing = await readFile(RESULTS, 'utf8').then(
+    (text) => JSON.parse(text) as Record<string, number>,
+    () => ({}),
+  );
+  await writeFile(RESULTS, `${JSON.stringify({ ...existing, ...results }, null, 2)}\n`);
+}
+
 export async function runVoiceBench(): Promise<Record<string, number>> {
   const stack = await startLocalVoiceStack();
+  const spool = await temporarySpoolDir();
+  let defaultsAgent: AgentProcess | undefined;
   try {
-    const caller = await stack.call(DEMO_USER_ID, 'general');
-    await caller.waitForCoachSound(0, 60_000);
-    await caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
+    defaultsAgent = await startVoiceAgent({
+      server: stack.server,
+      apiUrl: stack.api.url,
+      standins: stack.standins,
+      spoolDir: spool.dir,
+      agentName: DEFAULTS_AGENT_NAME,
+      main: DEFAULTS_AGENT_MAIN,
+    });
+    const coach: Contender = {
+      name: 'coach',
+      caller: await stack.call(DEMO_USER_ID, 'general'),
+      agent: stack.agent,
+    };
+    const yardstick: Contender = {
+      name: 'defaults_agent',
+      caller: await VoiceCaller.joinSession(await defaultsAgentSession(stack)),
+    };
+    const contenders = [coach, yardstick];
+    for (const { caller } of contenders) {
+      await caller.waitForCoachSound(0, 60_000);
+      await caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
+    }
     const results: Record<string, number> = {};
-    for (const profile of PROFILES) {
-      applyProfile(stack, profile);
-      const { totals, parts, unattributed } = await measureTurns(
-        stack,
-        caller,
-        VOICE_BENCH_SETTINGS.turnsPerProfile,
-      );
-      const total = profile.name === 'overhead' ? 'turn_overhead' : 'projected_voice_to_voice';
-      results[`${total}_p50_ms`] = percentile(totals, 50);
-      results[`${total}_p95_ms`] = percentile(totals, 95);
-      Object.assign(results, partsAtP50(profile.name, parts));
-      results[`${profile.name}_turns_without_stages`] = unattributed;
+    try {
+      for (const profile of PROFILES) {
+        applyProfile(stack, profile);
+        const measured = await measureTurns(
+          stack,
+          contenders,
+          VOICE_BENCH_SETTINGS.turnsPerProfile,
+        );
+        const ours = measured.get('coach') as Measured;
+        const theirs = measured.get('defaults_agent') as Measured;
+        const total = profile.name === 'overhead' ? 'turn_overhead' : 'projected_voice_to_voice';
+        for (const p of [50, 95]) {
+          results[`${total}_p${p}_ms`] = percentile(ours.totals, p);
+          results[`defaults_agent_${total}_p${p}_ms`] = percentile(theirs.totals, p);
+          const ratio = percentile(ours.totals, p) / percentile(theirs.totals, p);
+          const ratioKey =
+            profile.name === 'projected'
+              ? 'voice_vs_default_agent_ratio'
+              : 'overhead_vs_default_agent_ratio';
+          results[`${ratioKey}_p${p}`] = Math.round(ratio * 1000) / 1000;
+        }
+        if (profile.name === 'projected') {
+          const shares = ours.totals.map((t) => t - providerDelayMs(profile));
+          results.projected_system_share_p50_ms = percentile(shares, 50);
+          results.projected_system_share_p95_ms = percentile(shares, 95);
+        }
+        Object.assign(results, stagesAtP50(profile.name, ours.staged));
+        results[`${profile.name}_turns_without_stages`] = ours.unattributed;
+      }
+      applyProfile(stack, PROFILES[1] as Profile);
+      for (const contender of contenders) {
+        const stops = await measureBargeIns(stack, contender, VOICE_BENCH_SETTINGS.bargeIns);
+        const prefix = contender.name === 'coach' ? '' : 'defaults_agent_';
+        results[`${prefix}barge_in_stop_p50_ms`] = percentile(stops, 50);
+        results[`${prefix}barge_in_stop_p95_ms`] = percentile(stops, 95);
+        results[`${prefix}barge_ins_measured`] = stops.length;
+      }
+    } finally {
+      await yardstick.caller.hangUp();
     }
     results.turns_per_profile = VOICE_BENCH_SETTINGS.turnsPerProfile;
     results.overhead_stt_endpointing_ms = OVERHEAD_ENDPOINTING_MS;
-    await mkdir(join(RESULTS, '..'), { recursive: true });
-    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    await writeResults(results);
     return results;
   } finally {
+    await defaultsAgent?.stop();
     await stack.close();
+    await spool.remove();
   }
 }
 

@@ -11,7 +11,7 @@ import { type MetricsExporter, startMetricsExporter } from '../../agent/metrics/
 import { JobMetrics } from '../../agent/metrics/job-metrics.ts';
 import { type MetricsReporter, startMetricsReporter } from '../../agent/metrics/reporter.ts';
 import { MAX_SNAPSHOT_BYTES } from '../../agent/metrics/wire.ts';
-import { SessionStats } from '../../agent/session-stats.ts';
+import { SessionStats, type TurnLatency } from '../../agent/session-stats.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
 import { eventually } from '../e2e/livekit.ts';
@@ -240,6 +240,34 @@ describe('voice latency from the framework metrics events', () => {
       ['tts_ttfb', 200],
       ['end_to_end', 900],
       ['llm_ttft', 900],
+    ]);
+  });
+
+  it('hands one turn line per reply with its parts and when the turn was committed', () => {
+    const turns: TurnLatency[] = [];
+    const stats = new SessionStats(0, undefined, (turn) => turns.push(turn));
+    const eou = {
+      type: 'eou_metrics',
+      timestamp: 1_700_000_000_123,
+      endOfUtteranceDelayMs: 310.04,
+      transcriptionDelayMs: 250,
+      speechId: 's1',
+    };
+    const llm = { type: 'llm_metrics', ttftMs: 350, cancelled: false, speechId: 's1' };
+    const tts = { type: 'tts_metrics', ttfbMs: 90, cancelled: false, speechId: 's1' };
+    const otherReply = { ...llm, speechId: 's2' };
+    for (const m of [eou, llm, otherReply, tts, { ...tts, ttfbMs: 500 }]) {
+      stats.recordMetrics(m as unknown as metrics.AgentMetrics);
+    }
+    expect(turns).toEqual([
+      {
+        committed_at: 1_700_000_000_123,
+        eou_delay_ms: 310,
+        transcription_delay_ms: 250,
+        llm_ttft_ms: 350,
+        tts_ttfb_ms: 90,
+        end_to_end_ms: 750,
+      },
     ]);
   });
 

@@ -22,12 +22,18 @@ export const CALLER_LINES = {
   progress: 'How am I doing this week?',
   whatsNext: "What's next?",
   done: 'I am done for today.',
+  /** A long answer with no tool: what the benchmark talks over to time a barge-in. */
+  warmUp: 'How should I warm up?',
 } as const;
 
 /** What the scripted model says when it did not understand the caller. */
 export const DID_NOT_UNDERSTAND = 'Sorry, could you say that again?';
 export const SIGN_OFF = 'You are welcome. Great work today!';
 export const PROGRESS_NOTE = 'You are right on track this week. Keep it up!';
+export const WARM_UP_ADVICE =
+  'Start with five minutes of easy cardio, like brisk walking or cycling, to raise your heart rate. ' +
+  'Then do leg swings, arm circles and hip openers, ten of each side, slowly and under control. ' +
+  'Finish with one light set of your first exercise at half your working weight before you begin.';
 
 interface Rule {
   /** Matched against the latest user line. */
@@ -88,6 +94,7 @@ const RULES: readonly Rule[] = [
   { when: /i am done|i'm done/i, reply: () => toolCall('finish_workout', {}) },
   { when: /thanks|thank you/i, reply: () => ({ content: SIGN_OFF }) },
   { when: /how am i doing/i, reply: () => ({ content: PROGRESS_NOTE }) },
+  { when: /warm up/i, reply: () => ({ content: WARM_UP_ADVICE }) },
 ];
 
 function textOf(message: ChatCompletionMessage): string {

@@ -192,13 +192,25 @@ export class VoiceCaller {
 
   /**
    * Speaks `text` into the microphone after anything already queued; resolves when its last
-   * frame went out (the end of the caller's speech).
+   * frame went out (the end of the caller's speech). Given several phrases, it pauses `pauseMs`
+   * of silence between them, as someone does mid-sentence ("log ten squats ... at sixty kilos").
    */
-  async say(text: string): Promise<SpokenTurn> {
-    const samples = await renderSpeech(text, { sampleRate: this.settings.sampleRate });
+  async say(text: string | readonly string[], { pauseMs = 0 } = {}): Promise<SpokenTurn> {
+    const phrases = typeof text === 'string' ? [text] : text;
+    const rendered = await Promise.all(
+      phrases.map((phrase) => renderSpeech(phrase, { sampleRate: this.settings.sampleRate })),
+    );
     if (!this.running) throw new CallerError('hung_up', 'the caller has hung up');
+    const pause = new Int16Array(Math.round((pauseMs / 1000) * this.settings.sampleRate));
+    const parts = rendered.flatMap((samples, i) => (i === 0 ? [samples] : [pause, samples]));
+    const samples = new Int16Array(parts.reduce((length, part) => length + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      samples.set(part, offset);
+      offset += part.length;
+    }
     return new Promise((done) => {
-      this.speechQueue.push({ text, samples, offset: 0, done });
+      this.speechQueue.push({ text: phrases.join(' '), samples, offset: 0, done });
     });
   }
 

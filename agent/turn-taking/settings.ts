@@ -23,13 +23,15 @@ type TurnHandling = NonNullable<voice.AgentSessionOptions['turnHandling']>;
 export const ENDPOINTING = { mode: 'dynamic', minDelay: 300, maxDelay: 1500 } as const;
 
 /**
- * Barge-in. 200 ms of speech over the coach pauses it (default 500 ms, which let the coach talk
- * on for about half a second after the user began). A cough or a "mm-hm" that brings no
- * transcript within 1 s resumes the coach where it paused (default 2 s of dead air).
+ * Barge-in. 120 ms of speech over the coach pauses it (default 500 ms, which let the coach talk
+ * on for over half a second after the user began: people stop within about 200 to 300 ms of
+ * being talked over). What the user hears is that plus the trip to the agent and back. A cough
+ * or a "mm-hm" that brings no transcript within 1 s resumes the coach where it paused (default
+ * 2 s of dead air), so a short minimum costs a brief pause, never a lost answer.
  */
 export const INTERRUPTION = {
   mode: 'vad',
-  minDuration: 200,
+  minDuration: 120,
   resumeFalseInterruption: true,
   falseInterruptionTimeout: 1000,
 } as const;

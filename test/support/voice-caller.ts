@@ -91,6 +91,14 @@ interface SoundWaiter {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** After a stall (a busy machine), the microphone catches up at most this much at once. */
 const MAX_CATCH_UP_FRAMES = 20;
+/**
+ * The most audio the microphone may hold in its AudioSource before WebRTC takes it. A phone's
+ * microphone hands its audio to WebRTC as it is captured; the AudioSource queue instead fills up
+ * (to its 200 ms) while the room connects and then stays full, so every word would reach the
+ * agent 200 ms late and every turn would measure 200 ms slower than a phone. Silence beyond this
+ * is dropped until the queue is back to it (speech never is).
+ */
+const MAX_MICROPHONE_BACKLOG_MS = 20;
 
 /** Asks the edge API for a voice session exactly as the app does. */
 export async function requestSession(
@@ -301,19 +309,26 @@ export class VoiceCaller {
         due = MAX_CATCH_UP_FRAMES;
       }
       for (; due > 0 && this.running; due--) {
-        const data = this.nextSpeechFrame(samplesPerFrame) ?? silence;
-        await this.source.captureFrame(new AudioFrame(data, sampleRate, 1, samplesPerFrame));
         sent++;
+        const speech = this.nextSpeechFrame(samplesPerFrame);
+        if (!speech && this.source.queuedDuration > MAX_MICROPHONE_BACKLOG_MS) continue;
+        const data = speech ?? silence;
+        await this.source.captureFrame(new AudioFrame(data, sampleRate, 1, samplesPerFrame));
         this.finishSpokenSpeech();
       }
       await sleep(frameMs / 2);
     }
   }
 
+  /** When audio captured now goes out to WebRTC: after what the source still holds. */
+  private leavesMicrophoneAt(): number {
+    return performance.now() + this.source.queuedDuration;
+  }
+
   private nextSpeechFrame(samplesPerFrame: number): Int16Array | undefined {
     const speech = this.speechQueue[0];
     if (!speech) return undefined;
-    speech.startedAt ??= performance.now();
+    speech.startedAt ??= this.leavesMicrophoneAt();
     const frame = new Int16Array(samplesPerFrame);
     frame.set(speech.samples.subarray(speech.offset, speech.offset + samplesPerFrame));
     speech.offset += samplesPerFrame;
@@ -327,7 +342,7 @@ export class VoiceCaller {
     const turn = {
       text: speech.text,
       startedAt: speech.startedAt ?? 0,
-      endedAt: performance.now(),
+      endedAt: this.leavesMicrophoneAt(),
     };
     this.spoken.push(turn);
     speech.done(turn);

@@ -114,25 +114,6 @@ function applyProfile(stack: LocalVoiceStack, profile: Profile): void {
   stack.standins.cartesia.setTimeToFirstByte(profile.speechFirstByteMs);
 }
 
-/** performance.now() of an epoch time logged by another process on this machine. */
-const fromEpoch = (epochMs: number) => epochMs - performance.timeOrigin;
-
-/** When the agent committed the turn that ended at `endedAt` (its `turn_latency` log line). */
-async function committedAt(agent: AgentProcess, endedAt: number, heardAt: number) {
-  const line = await agent
-    .waitForLog(
-      'turn_latency',
-      (l) =>
-        l.msg === 'turn_latency' &&
-        typeof l.committed_at === 'number' &&
-        fromEpoch(l.committed_at) > endedAt - 1000 &&
-        fromEpoch(l.committed_at) <= heardAt + 50,
-      2000,
-    )
-    .catch(() => undefined);
-  return typeof line?.committed_at === 'number' ? fromEpoch(line.committed_at) : undefined;
-}
-
 async function measureTurns(
   stack: LocalVoiceStack,
   contenders: readonly Contender[],
@@ -148,13 +129,15 @@ async function measureTurns(
         stack.standins,
         contender.caller,
         CALLER_LINES.progress,
+        undefined,
+        contender.agent,
       );
       result.totals.push(heardAt - turn.endedAt);
-      const committed = contender.agent
-        ? await committedAt(contender.agent, turn.endedAt, heardAt)
-        : undefined;
-      if (typeof timeline === 'string' || committed === undefined) result.unattributed++;
-      else result.staged.push({ ...timeline, turn_committed_ms: round(committed - turn.endedAt) });
+      if (typeof timeline === 'string' || timeline.turn_committed_ms === undefined) {
+        result.unattributed++;
+      } else {
+        result.staged.push({ ...timeline, turn_committed_ms: timeline.turn_committed_ms });
+      }
       await contender.caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
     }
   }

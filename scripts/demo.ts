@@ -40,7 +40,10 @@ function describeTurn(timeline: TurnTimeline): string {
   return [
     'end of speech 0',
     step('transcript', timeline.transcript_ms),
-    step('end of turn', timeline.end_of_turn_ms),
+    step('model asked', timeline.end_of_turn_ms),
+    ...(timeline.turn_committed_ms === undefined
+      ? []
+      : [step('turn committed', timeline.turn_committed_ms)]),
     step('model first token', timeline.model_first_token_ms),
     step('first audio out', timeline.tts_first_audio_ms),
     step('first audio heard', timeline.caller_heard_ms),
@@ -65,7 +68,7 @@ async function converse(stack: LocalVoiceStack, stopped: () => boolean): Promise
     if (stopped()) return;
     const since = stack.standins.cartesia.generations.length;
     say(`\nyou:   ${line}`);
-    const { timeline } = await takeTurn(stack.standins, caller, line);
+    const { timeline } = await takeTurn(stack.standins, caller, line, undefined, stack.agent);
     say(`       ${typeof timeline === 'string' ? timeline : describeTurn(timeline)} ms`);
     say(`coach: ${await coachSaid(stack, caller, since)}`);
   }

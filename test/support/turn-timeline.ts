@@ -15,8 +15,13 @@ export interface TurnTimeline {
   endpointed_ms: number;
   /** Its final transcript went out to the agent. */
   transcript_ms: number;
-  /** The agent ended the turn and asked the voice model (first request of the turn). */
+  /**
+   * The agent asked the voice model (first request of the turn). With preemptive generation it
+   * asks on the final transcript, before it has committed the turn.
+   */
   end_of_turn_ms: number;
+  /** The agent committed the user's turn (its `turn_latency` log line), when it was read. */
+  turn_committed_ms?: number;
   /** The first token of the answer that was spoken (after any tool calls). */
   model_first_token_ms: number;
   /** The agent asked Cartesia for the answer's first words. */
@@ -100,7 +105,10 @@ export function describeTimeline(timeline: TurnTimeline): string {
   return [
     `endpointed +${timeline.endpointed_ms} ms`,
     `transcript +${timeline.transcript_ms}`,
-    `end of turn +${timeline.end_of_turn_ms}`,
+    `model asked +${timeline.end_of_turn_ms}`,
+    ...(timeline.turn_committed_ms === undefined
+      ? []
+      : [`turn committed +${timeline.turn_committed_ms}`]),
     `model first token +${timeline.model_first_token_ms}`,
     `tts request +${timeline.tts_request_ms}`,
     `tts first audio +${timeline.tts_first_audio_ms}`,

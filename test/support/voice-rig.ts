@@ -137,15 +137,43 @@ export interface CallerTurn {
   timeline: TurnTimeline | string;
 }
 
+/** performance.now() of an epoch time logged by another process on this machine. */
+const fromEpoch = (epochMs: number) => epochMs - performance.timeOrigin;
+
+/**
+ * When the agent committed the turn that ended at `endedAt` and was heard at `heardAt`: its
+ * per-turn `turn_latency` log line, logged once the reply's first audio is out.
+ */
+export async function turnCommittedAt(
+  agent: AgentProcess,
+  endedAt: number,
+  heardAt: number,
+): Promise<number | undefined> {
+  const line = await agent
+    .waitForLog(
+      'turn_latency',
+      (l) =>
+        l.msg === 'turn_latency' &&
+        typeof l.committed_at === 'number' &&
+        fromEpoch(l.committed_at) > endedAt - 1000 &&
+        fromEpoch(l.committed_at) <= heardAt + 50,
+      2000,
+    )
+    .catch(() => undefined);
+  return typeof line?.committed_at === 'number' ? fromEpoch(line.committed_at) : undefined;
+}
+
 /**
  * One caller turn: the line queued as the Deepgram stand-in's next transcript, said into the
- * microphone, the first coach audio heard after it, and the turn's stages from the stand-ins.
+ * microphone, the first coach audio heard after it, and the turn's stages from the stand-ins
+ * (with the commit, when the coach's agent process is given; one caller at a time).
  */
 export async function takeTurn(
   standins: VoiceStandins,
   caller: VoiceCaller,
   line: string,
   timeoutMs = 30_000,
+  agent?: AgentProcess,
 ): Promise<CallerTurn> {
   standins.deepgram.enqueueTranscripts(line);
   const turn = await caller.say(line);
@@ -157,6 +185,12 @@ export async function takeTurn(
     llmRequests: standins.voiceLlm.requests,
     generations: standins.cartesia.generations,
   });
+  if (agent && typeof timeline !== 'string') {
+    const committed = await turnCommittedAt(agent, turn.endedAt, heardAt);
+    if (committed !== undefined) {
+      timeline.turn_committed_ms = Math.round((committed - turn.endedAt) * 10) / 10;
+    }
+  }
   return { turn, heardAt, timeline };
 }
 

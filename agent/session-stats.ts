@@ -50,6 +50,17 @@ interface SpeechTimings {
 /** Told each latency as it is recorded (agent/metrics turns them into histograms). */
 export type LatencyObserver = (kind: VoiceLatencyKind, milliseconds: number) => void;
 
+/** One reply's wait from the user going quiet to its first audio, and the parts of it. */
+export interface ReplyLatency {
+  endToEndMs: number;
+  eouDelayMs: number;
+  llmTtftMs: number;
+  ttsTtfbMs: number;
+}
+
+/** Told each reply's latency once all its parts are known. */
+export type ReplyObserver = (reply: ReplyLatency) => void;
+
 export class SessionStats {
   private readonly startedAt: number;
   private turns = 0;
@@ -59,10 +70,16 @@ export class SessionStats {
   private readonly ttfb: number[] = [];
   private readonly bySpeech = new Map<string, SpeechTimings>();
   private readonly onLatency: LatencyObserver;
+  private readonly onReply: ReplyObserver;
 
-  constructor(startedAt: number = Date.now(), onLatency: LatencyObserver = () => undefined) {
+  constructor(
+    startedAt: number = Date.now(),
+    onLatency: LatencyObserver = () => undefined,
+    onReply: ReplyObserver = () => undefined,
+  ) {
     this.startedAt = startedAt;
     this.onLatency = onLatency;
+    this.onReply = onReply;
   }
 
   attach(session: voice.AgentSession): void {
@@ -107,6 +124,13 @@ export class SessionStats {
     if (t && total !== undefined && !t.reported) {
       t.reported = true;
       this.onLatency('end_to_end', total);
+      // endToEnd is only defined once all three parts are.
+      this.onReply({
+        endToEndMs: total,
+        eouDelayMs: t.eou ?? 0,
+        llmTtftMs: t.ttft ?? 0,
+        ttsTtfbMs: t.ttfb ?? 0,
+      });
     }
   }
 

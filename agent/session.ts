@@ -20,6 +20,7 @@ import { JobMetrics } from './metrics/job-metrics.ts';
 import { createLlm, createStt, createTts } from './providers.ts';
 import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
 import { RecoveringTTS } from './resilience/recovering-tts.ts';
+import { RoomEventsPublisher } from './room-events.ts';
 import { SessionStats } from './session-stats.ts';
 
 /** How long shutdown waits for the spool to hand its sets to the API (the rest stay on disk). */
@@ -96,6 +97,7 @@ export async function runCoachJob<ProcessData>(
     ctx.shutdown('log spool unavailable');
     return;
   }
+  const roomEvents = new RoomEventsPublisher(ctx.room, logger);
   const agent = new FitnessVoiceAgent({
     agentType,
     context,
@@ -103,7 +105,7 @@ export async function runCoachJob<ProcessData>(
     specialists: deps.api,
     logger,
     clock: systemClock,
-    metrics,
+    metrics: roomEvents.observeToolCalls(metrics),
     coaching: {
       restWarningSeconds: deps.config.restWarningSeconds,
       summarySink: summarySinkFor(deps.api, ctx.job.room?.name, userId),
@@ -121,6 +123,7 @@ export async function runCoachJob<ProcessData>(
   });
   const stats = new SessionStats(Date.now(), (kind, ms) => metrics.voiceLatency(kind, ms));
   stats.attach(session);
+  roomEvents.attach(session);
   session.on(voice.AgentSessionEventTypes.Error, (event) => metrics.providerError(event.error));
   let sessionEnded: (() => void) | undefined;
 

@@ -4,7 +4,7 @@
  * only with the dev-default secret, so a production configuration answers it 404.
  */
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import { DEMO_TOKEN_PATH, demoTokenResponseSchema } from '../../shared/demo-token.ts';
 import worker from '../../workers/index.ts';

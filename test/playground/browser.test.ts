@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USER_ID, SEED_USERS } from '../../drizzle/seed-data.ts';
 import type { Weekday } from '../../shared/schemas.ts';
 import { PLAYGROUND_DIR, PLAYGROUND_PATH } from '../../workers/playground/assets.ts';
+import type { AgentProcess } from '../e2e/agent-process.ts';
 import {
   chromiumAvailability,
   type FakeMicBrowser,
@@ -23,7 +24,12 @@ import {
 import { CALLER_LINES } from '../support/coach-script.ts';
 import { livekitServerAvailability } from '../support/livekit-server.ts';
 import { encodeWav, renderSpeech } from '../support/speech-audio.ts';
-import { type LocalVoiceStack, startLocalVoiceStack } from '../support/voice-rig.ts';
+import {
+  type LocalVoiceStack,
+  startLocalVoiceStack,
+  startVoiceAgent,
+  temporarySpoolDir,
+} from '../support/voice-rig.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-results/playground/', import.meta.url));
 const SAMPLE_RATE = 48_000;
@@ -77,6 +83,21 @@ async function writeSpeechFile(dir: string, line: string): Promise<string> {
 const lines = (page: Page, speaker: 'user' | 'coach') =>
   page.locator(`#transcript li[data-speaker="${speaker}"]`).allTextContents();
 
+async function signInAndConnect(page: Page, apiUrl: string): Promise<void> {
+  await page.goto(`${apiUrl}${PLAYGROUND_PATH}`);
+  await page.click('#demo-signin');
+  await page.locator('#signed-in').waitFor({ state: 'visible' });
+  await page.check('input[name="coach"][value="workout"]');
+  await page.click('#connect');
+}
+
+async function typeMessage(page: Page, text: string): Promise<void> {
+  await page.fill('#chat-input', text);
+  await page.press('#chat-input', 'Enter');
+}
+
+const errorKind = (page: Page) => page.locator('#error:not([hidden])').getAttribute('data-kind');
+
 /** The coach has said everything it started and listens again. */
 async function expectCoachDone(page: Page): Promise<void> {
   await expect
@@ -90,18 +111,23 @@ async function expectCoachDone(page: Page): Promise<void> {
 describe.skipIf(skipReason !== undefined)('the playground page in headless Chromium', () => {
   let stack: LocalVoiceStack;
   let work: string;
+  let speechWav: string;
+  /** The agent started again after the stopped-agent case, and its spool directory. */
+  let restartedAgent: AgentProcess | undefined;
+  let spool: Awaited<ReturnType<typeof temporarySpoolDir>> | undefined;
   let chromium: FakeMicBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'fvc-playground-'));
-    const [started, speechWav] = await Promise.all([
+    const [started, wav] = await Promise.all([
       startLocalVoiceStack(),
       writeSpeechFile(work, CALLER_LINES.workout),
       mkdir(ARTIFACTS, { recursive: true }),
     ]);
     stack = started;
+    speechWav = wav;
     chromium = await launchWithFakeMicrophone(speechWav);
     page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
     // Only the error's class and first line: page messages could quote a token.
@@ -110,6 +136,8 @@ describe.skipIf(skipReason !== undefined)('the playground page in headless Chrom
 
   afterAll(async () => {
     await chromium?.close();
+    await restartedAgent?.stop();
+    await spool?.remove();
     await stack?.close();
     if (work) await rm(work, { recursive: true, force: true });
   }, 90_000);
@@ -119,11 +147,7 @@ describe.skipIf(skipReason !== undefined)('the playground page in headless Chrom
     stack.standins.deepgram.clearTranscripts();
     stack.standins.deepgram.enqueueTranscripts(CALLER_LINES.workout);
 
-    await page.goto(`${stack.api.url}${PLAYGROUND_PATH}`);
-    await page.click('#demo-signin');
-    await page.locator('#signed-in').waitFor({ state: 'visible' });
-    await page.check('input[name="coach"][value="workout"]');
-    await page.click('#connect');
+    await signInAndConnect(page, stack.api.url);
 
     // The greeting, with the user's name, from the coach's transcription stream.
     await expect
@@ -165,8 +189,7 @@ describe.skipIf(skipReason !== undefined)('the playground page in headless Chrom
 
     // A typed message gets an answer in text, and the tool it used is shown.
     const coachLinesBefore = (await lines(page, 'coach')).length;
-    await page.fill('#chat-input', CALLER_LINES.logSquats);
-    await page.press('#chat-input', 'Enter');
+    await typeMessage(page, CALLER_LINES.logSquats);
     await expect
       .poll(() => lines(page, 'user'))
       .toContainEqual(expect.stringContaining(CALLER_LINES.logSquats));
@@ -192,5 +215,58 @@ describe.skipIf(skipReason !== undefined)('the playground page in headless Chrom
     await page.click('#hang-up');
     await expect.poll(() => page.locator('#status').getAttribute('data-phase')).toBe('ended');
     expect(pageErrors).toEqual([]);
+  }, 180_000);
+
+  it('goes on by text when the microphone is refused, and says why', async () => {
+    const refusing = await launchWithFakeMicrophone(speechWav, { microphone: 'refused' });
+    try {
+      const blocked = refusing.context.pages()[0] ?? (await refusing.context.newPage());
+      stack.standins.deepgram.clearTranscripts();
+      await signInAndConnect(blocked, stack.api.url);
+      await expect.poll(() => errorKind(blocked), { timeout: 20_000 }).toBe('microphone_refused');
+      expect(await blocked.locator('#mic').getAttribute('aria-pressed')).toBe('false');
+      await expect
+        .poll(() => lines(blocked, 'coach'), { timeout: 30_000 })
+        .toContainEqual(expect.stringContaining(`Hey ${FIRST_NAME}!`));
+      await expectCoachDone(blocked);
+      await typeMessage(blocked, CALLER_LINES.workout);
+      await expect
+        .poll(() => lines(blocked, 'coach'), { timeout: 30_000 })
+        .toContainEqual(expect.stringContaining(`Today (${demoWeekday()})`));
+      await blocked.click('#hang-up');
+    } finally {
+      await refusing.close();
+    }
+  }, 120_000);
+
+  it('says the coach did not join when the agent is stopped, and offers to try again', async () => {
+    await stack.agent.stop();
+    await signInAndConnect(page, stack.api.url);
+    await expect.poll(() => errorKind(page), { timeout: 30_000 }).toBe('coach_missing');
+    expect(await page.locator('#status').getAttribute('data-phase')).toBe('failed');
+    await expect(page.locator('#retry').isVisible()).resolves.toBe(true);
+  }, 60_000);
+
+  it('shows a dropped connection being retried, then offers to reconnect', async () => {
+    // The agent is back, so the call gets to the coach before the connection goes.
+    spool = await temporarySpoolDir();
+    restartedAgent = await startVoiceAgent({
+      server: stack.server,
+      apiUrl: stack.api.url,
+      standins: stack.standins,
+      spoolDir: spool.dir,
+    });
+    await page.click('#retry');
+    await expect
+      .poll(() => page.locator('#status').getAttribute('data-phase'), { timeout: 30_000 })
+      .toBe('in_call');
+    await stack.server.stop();
+    await expect
+      .poll(() => page.locator('#status').getAttribute('data-phase'), { timeout: 10_000 })
+      .toBe('reconnecting');
+    // livekit-client gives up after its reconnect policy's attempts (about 45 s).
+    await expect.poll(() => errorKind(page), { timeout: 120_000 }).toBe('connection_dropped');
+    await expect(page.locator('#retry').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#connect').textContent()).resolves.toBe('Reconnect');
   }, 180_000);
 });

@@ -52,6 +52,11 @@ describe('nextCallState', () => {
     expect(nextCallState(lost, { type: 'connection_back' })).toEqual(inCall);
   });
 
+  it('does not take the coach for gone while the connection itself is lost', () => {
+    const lost: CallState = { phase: 'reconnecting', agent: 'listening' };
+    expect(nextCallState(lost, { type: 'coach_left' })).toBe(lost);
+  });
+
   it('does not start a second call while one is active', () => {
     const waiting: CallState = { phase: 'waiting_for_coach' };
     expect(nextCallState(waiting, { type: 'connect' })).toBe(waiting);

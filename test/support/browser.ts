@@ -1,6 +1,7 @@
 /**
  * Headless Chromium from Debian's `chromium` package, driven by playwright-core, with a fake
- * microphone that plays a WAV file (and loops it) and a fake camera, granted without a prompt.
+ * microphone that plays a WAV file (and loops it) and a fake camera, granted without a prompt
+ * (or refused, as a user who blocks them would).
  * Each launch gets a fresh profile directory, removed on close. scripts/test-setup.sh and
  * .ci/run install the package when it is missing.
  */
@@ -27,10 +28,20 @@ export interface FakeMicBrowser {
   close(): Promise<void>;
 }
 
+export interface FakeMicOptions {
+  /** `refused` answers every permission prompt with no, as a user who blocks the microphone. */
+  microphone?: 'allowed' | 'refused';
+  viewport?: { width: number; height: number };
+}
+
 export async function launchWithFakeMicrophone(
   speechWav: string,
-  viewport = { width: 1280, height: 800 },
+  options: FakeMicOptions = {},
 ): Promise<FakeMicBrowser> {
+  const permission =
+    options.microphone === 'refused'
+      ? '--deny-permission-prompts'
+      : '--use-fake-ui-for-media-stream';
   const profile = await mkdtemp(join(tmpdir(), 'fvc-chromium-'));
   let context: BrowserContext;
   try {
@@ -38,7 +49,7 @@ export async function launchWithFakeMicrophone(
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      viewport,
+      viewport: options.viewport ?? { width: 1280, height: 800 },
       args: [
         '--no-sandbox',
         '--disable-gpu',
@@ -47,7 +58,7 @@ export async function launchWithFakeMicrophone(
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
-        '--use-fake-ui-for-media-stream',
+        permission,
         '--use-fake-device-for-media-stream',
         `--use-file-for-fake-audio-capture=${speechWav}`,
         '--autoplay-policy=no-user-gesture-required',

@@ -64,9 +64,8 @@ export function nextCallState(state: CallState, event: CallEvent): CallState {
     case 'connection_back':
       return state.phase === 'reconnecting' ? { phase: 'in_call', agent: state.agent } : state;
     case 'coach_left':
-      return state.phase === 'in_call' || state.phase === 'reconnecting'
-        ? { phase: 'ended' }
-        : state;
+      // While reconnecting, everyone seems to leave: that is the lost connection, not the coach.
+      return state.phase === 'in_call' ? { phase: 'ended' } : state;
     case 'hang_up':
       return isActive(state) ? { phase: 'ended' } : state;
     case 'failed':

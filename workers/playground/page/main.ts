@@ -230,6 +230,8 @@ function watchRoom(current: Room): void {
       if (isCoach(participant)) dispatch({ type: 'coach_left' });
     })
     .on(RoomEvent.TrackSubscribed, (track) => playCoachAudio(track))
+    // A resume of the signal connection comes first, then a full reconnect if that fails.
+    .on(RoomEvent.SignalReconnecting, () => dispatch({ type: 'connection_lost' }))
     .on(RoomEvent.Reconnecting, () => dispatch({ type: 'connection_lost' }))
     .on(RoomEvent.Reconnected, () => dispatch({ type: 'connection_back' }))
     .on(RoomEvent.Disconnected, (reason) => {

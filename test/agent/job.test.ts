@@ -16,7 +16,7 @@ import {
 } from '../../agent/config.ts';
 import { sharedLogSpool } from '../../agent/log-spool.ts';
 import { runCoachJob } from '../../agent/session.ts';
-import { SessionStats } from '../../agent/session-stats.ts';
+import { type ReplyLatency, SessionStats } from '../../agent/session-stats.ts';
 import { createApiClient } from '../../shared/api-client.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
@@ -210,7 +210,8 @@ describe('the coaching job', () => {
 
 describe('session summary', () => {
   it('joins EOU, TTFT and TTFB by speech id into end-to-end latency', () => {
-    const stats = new SessionStats(0);
+    const replies: ReplyLatency[] = [];
+    const stats = new SessionStats(0, undefined, (reply) => replies.push(reply));
     const base = { timestamp: 0, label: 'x', requestId: 'r' };
     stats.recordMetrics({
       type: 'eou_metrics',
@@ -264,5 +265,7 @@ describe('session summary', () => {
     expect(summary.llm_ttft_ms).toEqual({ count: 2, p50: 400, p95: 999, max: 999 });
     expect(summary.eou_delay_ms.p50).toBe(300);
     expect(summary.tts_ttfb_ms.p50).toBe(150);
+    // Told once per reply, with the parts that started its audio (the first model request's).
+    expect(replies).toEqual([{ endToEndMs: 850, eouDelayMs: 300, llmTtftMs: 400, ttsTtfbMs: 150 }]);
   });
 });

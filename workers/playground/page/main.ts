@@ -172,7 +172,7 @@ function showLatency(event: TurnLatencyEvent): void {
   const parts = document.createElement('span');
   parts.className = 'parts';
   parts.textContent = `end of turn ${event.eou_delay_ms} ms + model ${event.llm_ttft_ms} ms + speech ${event.tts_ttfb_ms} ms`;
-  item.append(`${Math.round(event.end_to_end_ms)} ms to first audio`, parts);
+  item.append(`${Math.round(event.end_to_end_ms)} ms to first audio `, parts);
   ui.latencies.prepend(item);
 }
 

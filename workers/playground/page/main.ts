@@ -279,13 +279,20 @@ async function connect(): Promise<void> {
     fail(error, 'session');
     return;
   }
+  // Hung up while the session was being made: no room to join.
+  if (state.phase !== 'connecting') return;
   const current = new Room();
   room = current;
   watchRoom(current);
   try {
     await current.connect(session.server_url, session.participant_token);
   } catch (error) {
-    fail(error, 'room');
+    if (room === current) fail(error, 'room');
+    return;
+  }
+  if (room !== current) {
+    // Hung up while joining: leave the room just joined.
+    await current.disconnect();
     return;
   }
   dispatch({ type: 'room_joined' });

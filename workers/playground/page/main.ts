@@ -65,6 +65,7 @@ const ui = {
   connect: element<HTMLButtonElement>('connect'),
   hangUp: element<HTMLButtonElement>('hang-up'),
   mic: element<HTMLButtonElement>('mic'),
+  startAudio: element<HTMLButtonElement>('start-audio'),
   error: element('error'),
   errorTitle: element('error-title'),
   errorMessage: element('error-message'),
@@ -230,6 +231,10 @@ function watchRoom(current: Room): void {
       if (isCoach(participant)) dispatch({ type: 'coach_left' });
     })
     .on(RoomEvent.TrackSubscribed, (track) => playCoachAudio(track))
+    // A browser that blocks autoplay needs one more click before the coach can be heard.
+    .on(RoomEvent.AudioPlaybackStatusChanged, () => {
+      ui.startAudio.hidden = current.canPlaybackAudio;
+    })
     // A resume of the signal connection comes first, then a full reconnect if that fails.
     .on(RoomEvent.SignalReconnecting, () => dispatch({ type: 'connection_lost' }))
     .on(RoomEvent.Reconnecting, () => dispatch({ type: 'connection_lost' }))
@@ -251,6 +256,7 @@ function watchRoom(current: Room): void {
 async function leaveRoom(): Promise<void> {
   const leaving = room;
   room = undefined;
+  ui.startAudio.hidden = true;
   meter?.stop();
   audioElements.replaceChildren();
   await leaving?.disconnect();
@@ -351,6 +357,11 @@ ui.retry.addEventListener('click', () => void connect());
 ui.hangUp.addEventListener('click', () => {
   dispatch({ type: 'hang_up' });
   void leaveRoom();
+});
+ui.startAudio.addEventListener('click', async () => {
+  await room?.startAudio();
+  await audioContext?.resume();
+  ui.startAudio.hidden = room?.canPlaybackAudio ?? true;
 });
 ui.mic.addEventListener('click', () => {
   const on = ui.mic.getAttribute('aria-pressed') !== 'true';

@@ -20,6 +20,7 @@ import { JobMetrics } from './metrics/job-metrics.ts';
 import { createLlm, createStt, createTts } from './providers.ts';
 import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
 import { RecoveringTTS } from './resilience/recovering-tts.ts';
+import { RoomEventsPublisher } from './room-events.ts';
 import { SessionStats } from './session-stats.ts';
 import { coachTurnHandling } from './turn-taking/settings.ts';
 
@@ -97,6 +98,7 @@ export async function runCoachJob<ProcessData>(
     ctx.shutdown('log spool unavailable');
     return;
   }
+  const roomEvents = new RoomEventsPublisher(ctx.room, logger);
   const agent = new FitnessVoiceAgent({
     agentType,
     context,
@@ -104,7 +106,7 @@ export async function runCoachJob<ProcessData>(
     specialists: deps.api,
     logger,
     clock: systemClock,
-    metrics,
+    metrics: roomEvents.observeToolCalls(metrics),
     coaching: {
       restWarningSeconds: deps.config.restWarningSeconds,
       summarySink: summarySinkFor(deps.api, ctx.job.room?.name, userId),
@@ -123,8 +125,12 @@ export async function runCoachJob<ProcessData>(
   const stats = new SessionStats(
     Date.now(),
     (kind, ms) => metrics.voiceLatency(kind, ms),
-    // One line per reply: where its wait went, and when the turn was committed (no words).
-    (turn) => logger.info('turn_latency', { ...turn }),
+    // One line per reply: where its wait went, and when the turn was committed (no words);
+    // a watching client (the playground) gets the same parts.
+    (turn) => {
+      logger.info('turn_latency', { ...turn });
+      roomEvents.publishTurn(turn);
+    },
   );
   stats.attach(session);
   session.on(voice.AgentSessionEventTypes.Error, (event) => metrics.providerError(event.error));

@@ -5,7 +5,8 @@
  * provider latencies), and a scripted caller that speaks real speech (espeak-ng) to the coach:
  * the greeting, today's workout, a logged set, a specialist question. It prints the conversation
  * as it happens and where each millisecond of every turn went, then stops; Ctrl-C stops it early,
- * cleanly.
+ * cleanly. With `--playground` there is no scripted caller: the same stack stays up for the
+ * browser playground until Ctrl-C.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,10 @@ import { findLivekitServerBinary } from '../test/support/livekit-server.ts';
 import type { TurnTimeline } from '../test/support/turn-timeline.ts';
 import type { VoiceCaller } from '../test/support/voice-caller.ts';
 import { type LocalVoiceStack, startLocalVoiceStack, takeTurn } from '../test/support/voice-rig.ts';
+import { PLAYGROUND_PATH } from '../workers/playground/assets.ts';
 
+/** No scripted caller: the stack stays up for the playground page (README "Try it in a browser"). */
+const PLAYGROUND_ONLY = process.argv.includes('--playground');
 const INSTALL_SCRIPT = fileURLToPath(new URL('./install-livekit-server.sh', import.meta.url));
 /** The coach has finished a reply once it has been quiet this long. */
 const SETTLE_MS = 1200;
@@ -92,6 +96,12 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(0));
+  if (PLAYGROUND_ONLY) {
+    say(
+      `Playground: ${stack.api.url}${PLAYGROUND_PATH}  (sign in as the demo user and type to the coach; the speech stand-in cannot understand words, so speaking needs real providers). Ctrl-C stops.`,
+    );
+    return;
+  }
   try {
     await converse(stack, () => stopping);
   } catch (error) {

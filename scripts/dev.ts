@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadVoiceAgentConfig } from '../agent/config.ts';
 import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
+import { PLAYGROUND_PATH } from '../workers/playground/assets.ts';
 import { type ApiServer, startApiServer } from '../workers/server.ts';
 
 const AGENT_MAIN = fileURLToPath(new URL('../agent/main.ts', import.meta.url));
@@ -28,6 +29,7 @@ process.stdout.write(
   [
     '',
     `API listening on ${api.url}  (OpenAPI document: ${api.url}/openapi.json)`,
+    `Playground: ${api.url}${PLAYGROUND_PATH}  (talk to the coach from a browser)`,
     'Get a user token with `npm run token`, then for example:',
     `  curl -X POST ${api.url}/v1/sessions -H "Authorization: Bearer $(npm run -s token)" \\`,
     `    -H 'content-type: application/json' -d '{"agent_type":"workout"}'`,

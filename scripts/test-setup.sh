@@ -2,7 +2,8 @@
 # Runs before `npm test` (the `pretest` script): makes sure the real services the tests talk to
 # are up on loopback — PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379, starting them
 # when they are installed but stopped — and that a livekit-server binary exists for the
-# end-to-end tests. Idempotent and quick when everything is already there.
+# end-to-end tests, that Chromium and the built playground page exist for the browser test.
+# Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +51,23 @@ if ! command -v espeak-ng >/dev/null 2>&1; then
   else
     echo "test-setup: espeak-ng is missing (apt-get install espeak-ng); the voice scenarios will fail" >&2
   fi
+fi
+
+# The playground's browser test drives Debian's Chromium (test/support/browser.ts).
+if ! [ -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "test-setup: installing chromium for the playground browser test" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "test-setup: chromium is missing (apt-get install chromium); the playground browser test will be skipped" >&2
+  fi
+fi
+
+# The page the browser test opens; `npm install` builds it, this covers a checkout that skipped it.
+if ! [ -f dist/public/playground/index.html ]; then
+  echo "test-setup: building the playground page" >&2
+  node scripts/build-playground.ts >/dev/null
 fi
 
 # Outside CI a machine without Go still runs every other test; the end-to-end tests then say

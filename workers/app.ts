@@ -8,6 +8,7 @@ import type { Services } from './app-env.ts';
 import { ApiError } from './errors.ts';
 import { handleError, handleNotFound } from './middleware/errors.ts';
 import { createRouter } from './router.ts';
+import { demoTokenRoutes, usesDevAuth } from './routes/demo-token.ts';
 import { healthRoutes } from './routes/health.ts';
 import { livekitWebhookRoutes } from './routes/livekit-webhooks.ts';
 import { logRoutes } from './routes/logs.ts';
@@ -50,6 +51,8 @@ export function createApp(services: Services) {
     .route('/v1/specialists', specialistRoutes)
     .route('/v1/livekit', livekitWebhookRoutes)
     .route('/v1/voice-sessions', voiceSessionRoutes);
+  // Development only, and left out of the typed client and the OpenAPI document.
+  if (usesDevAuth(services.config.auth)) app.route('/', demoTokenRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

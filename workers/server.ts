@@ -21,6 +21,7 @@ import type { Services } from './app-env.ts';
 import { type ApiConfig, loadApiConfig } from './config.ts';
 import { openNodeDatabase } from './db/open-node.ts';
 import { createJsonLogger } from './logger.ts';
+import { servePlayground } from './playground/assets.ts';
 import type { Logger } from './ports.ts';
 import { createServices } from './services.ts';
 
@@ -89,6 +90,7 @@ export async function startApiServer(
     analytics: createMemorySink(),
   });
   const app = createApp(services);
+  servePlayground(app);
   const listening = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const httpServer = serve({ fetch: app.fetch, port: server.PORT, hostname: server.HOST }, () =>
       resolve(httpServer),

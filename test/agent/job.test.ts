@@ -16,7 +16,7 @@ import {
 } from '../../agent/config.ts';
 import { sharedLogSpool } from '../../agent/log-spool.ts';
 import { runCoachJob } from '../../agent/session.ts';
-import { SessionStats } from '../../agent/session-stats.ts';
+import { SessionStats, type TurnLatency } from '../../agent/session-stats.ts';
 import { createApiClient } from '../../shared/api-client.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
@@ -210,7 +210,8 @@ describe('the coaching job', () => {
 
 describe('session summary', () => {
   it('joins EOU, TTFT and TTFB by speech id into end-to-end latency', () => {
-    const stats = new SessionStats(0);
+    const replies: TurnLatency[] = [];
+    const stats = new SessionStats(0, undefined, (reply) => replies.push(reply));
     const base = { timestamp: 0, label: 'x', requestId: 'r' };
     stats.recordMetrics({
       type: 'eou_metrics',
@@ -264,5 +265,16 @@ describe('session summary', () => {
     expect(summary.llm_ttft_ms).toEqual({ count: 2, p50: 400, p95: 999, max: 999 });
     expect(summary.eou_delay_ms.p50).toBe(300);
     expect(summary.tts_ttfb_ms.p50).toBe(150);
+    // Told once per reply, with the parts that started its audio (the first model request's).
+    expect(replies).toEqual([
+      {
+        committed_at: 0,
+        eou_delay_ms: 300,
+        transcription_delay_ms: 10,
+        llm_ttft_ms: 400,
+        tts_ttfb_ms: 150,
+        end_to_end_ms: 850,
+      },
+    ]);
   });
 });

@@ -104,6 +104,26 @@ export function readWav(wav: Buffer): { sampleRate: number; samples: Int16Array 
   throw new SpeechRenderError('WAV file without data');
 }
 
+/** A 16-bit mono PCM WAV file of `samples`, the format readWav reads and browsers play. */
+export function encodeWav(samples: Int16Array, sampleRate: number): Buffer {
+  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28); // bytes per second
+  header.writeUInt16LE(2, 32); // bytes per frame
+  header.writeUInt16LE(16, 34); // bits per sample
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
 /** Below this a sample is silence: espeak-ng pads its renders with a few hundred ms of it. */
 const SILENT_SAMPLE = 64;
 

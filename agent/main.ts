@@ -23,7 +23,7 @@ import {
 import { createApiClient, type EdgeApi } from '../shared/api-client.ts';
 import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
-import { FULL_LOAD, jobCountLoad } from './capacity.ts';
+import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
 import { redactChildLoggers, redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
@@ -112,8 +112,9 @@ export default defineAgent<ProcessData>({
 
 export function serverOptions(
   config: VoiceAgentConfig,
-  onActiveJobs?: (count: number) => void,
+  observers: Pick<JobSlotsOptions, 'onInUse' | 'onRejected'> = {},
 ): ServerOptions {
+  const slots = jobSlots({ maxConcurrentJobs: config.maxConcurrentJobs, ...observers });
   return new ServerOptions({
     agent: fileURLToPath(import.meta.url),
     agentName: config.livekit.agentName,
@@ -121,10 +122,13 @@ export function serverOptions(
     apiKey: config.livekit.apiKey,
     apiSecret: config.livekit.apiSecret,
     port: config.healthPort,
-    // Full when every job slot is taken, not when the CPU is busy (see capacity.ts). LiveKit
-    // Cloud's hosted agents ignore both and use their own CPU measure.
-    loadFunc: jobCountLoad(config.maxConcurrentJobs, onActiveJobs),
+    // A job beyond the slots is refused when offered; the load reports full when every slot is
+    // taken, not when the CPU is busy (see capacity.ts). LiveKit Cloud's hosted agents ignore the
+    // load function and use their own CPU measure.
+    requestFunc: slots.requestFunc,
+    loadFunc: slots.loadFunc,
     loadThreshold: FULL_LOAD,
+    numIdleProcesses: config.idleProcesses,
     drainTimeout: DRAIN_TIMEOUT_MS,
     shutdownProcessTimeout: JOB_SHUTDOWN_TIMEOUT_MS,
   });
@@ -161,7 +165,16 @@ async function main(): Promise<void> {
   });
   // Before the framework forks any job process, so each one inherits where to push its metrics.
   if (exporter) process.env[METRICS_SOCKET_ENV] = exporter.socketPath;
-  cli.runApp(serverOptions(config, (count) => exporter?.recordActiveJobs(count)));
+  const capacityLog = createAgentLogger('capacity');
+  cli.runApp(
+    serverOptions(config, {
+      onInUse: (count) => exporter?.recordActiveJobs(count),
+      onRejected: (jobId) => {
+        capacityLog.info('job_rejected', { reason: 'full', job_id: jobId });
+        exporter?.recordRejectedJob();
+      },
+    }),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) void main();

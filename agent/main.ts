@@ -3,9 +3,10 @@
  *
  * The framework forks a process per job and imports this file there for its default export, so
  * the CLI only runs when this file is the program itself. Prewarm runs in every job process
- * before it takes a job (the production server keeps a few such processes warm from the start):
- * it validates the configuration, builds the VAD and the API client, and opens the process's log
- * spool, which resends the sets an earlier process left behind without waiting for a session.
+ * before it takes a job (the server keeps AGENT_IDLE_PROCESSES such processes warm): it validates
+ * the configuration, builds the API client and the VAD (loading its model), imports the configured
+ * language model's plugin, and opens the process's log spool, which resends the sets an earlier
+ * process left behind without waiting for a session.
  * The framework's worker serves the health check (`GET /` on AGENT_HEALTH_PORT: 200 once it is
  * registered with LiveKit, 503 otherwise); this process serves the Prometheus endpoint
  * (`GET /metrics` on AGENT_METRICS_PORT), to which every job process pushes its metrics.
@@ -31,6 +32,7 @@ import { createAgentLogger } from './logger.ts';
 import { startMetricsExporter } from './metrics/exporter.ts';
 import { type JobProcessMetrics, startJobProcessMetrics } from './metrics/job-process.ts';
 import { METRICS_SOCKET_ENV } from './metrics/wire.ts';
+import { createLlm } from './providers.ts';
 import { runCoachJob, SPOOL_DRAIN_TIMEOUT_MS } from './session.ts';
 
 /** Fly's kill_timeout (agent/fly.toml): SIGKILL follows SIGTERM after this long. */
@@ -63,7 +65,17 @@ interface ProcessData {
   deps?: ProcessDeps;
 }
 
-function prewarm(proc: JobProcess<ProcessData>): void {
+/**
+ * Loads the VAD's native model now: the framework loads it synchronously when the session opens
+ * its first VAD stream, which blocked the job process's event loop just as the session started.
+ */
+function warmVad(vad: VAD): void {
+  const stream = vad.stream();
+  stream.endInput();
+  stream.close();
+}
+
+async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
   // Before any job: the JobContext's logger, made before entry runs, binds the room name.
   redactChildLoggers();
   const config = loadVoiceAgentConfig(process.env);
@@ -84,13 +96,12 @@ function prewarm(proc: JobProcess<ProcessData>): void {
         code: error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined,
       });
     });
-  proc.userData.deps = {
-    config,
-    api,
-    vad: new inference.VAD({ model: 'silero' }),
-    openSpool,
-    metrics,
-  };
+  const vad = new inference.VAD({ model: 'silero' });
+  // Both here rather than at the first session: the configured model's plugin is imported on
+  // first use (agent/providers.ts), and the model object made here holds no connection.
+  warmVad(vad);
+  await createLlm(config.llm);
+  proc.userData.deps = { config, api, vad, openSpool, metrics };
 }
 
 export default defineAgent<ProcessData>({

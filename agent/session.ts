@@ -114,7 +114,7 @@ export async function runCoachJob<ProcessData>(
     stt: new ReconnectingSTT(createStt(deps.config.stt), { socketPath: '/v1/listen', logger }),
     // A dropped speech socket gets the reply again or an apology, never silence.
     tts: new RecoveringTTS(createTts(deps.config.tts), { logger }),
-    llm: createLlm(deps.config.llm),
+    llm: await createLlm(deps.config.llm),
     vad: deps.vad,
     // Local VAD for turns and interruptions: no dependency on a hosted turn-detection model.
     turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },

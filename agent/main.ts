@@ -26,6 +26,7 @@ import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
+import { jobProcessNodeOptions } from './job-process-flags.ts';
 import { redactChildLoggers, redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
@@ -174,8 +175,10 @@ async function main(): Promise<void> {
     );
     return undefined;
   });
-  // Before the framework forks any job process, so each one inherits where to push its metrics.
+  // Before the framework forks any job process, so each one inherits where to push its metrics
+  // and its memory settings.
   if (exporter) process.env[METRICS_SOCKET_ENV] = exporter.socketPath;
+  process.env.NODE_OPTIONS = jobProcessNodeOptions(process.env.NODE_OPTIONS);
   const capacityLog = createAgentLogger('capacity');
   cli.runApp(
     serverOptions(config, {

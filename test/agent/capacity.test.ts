@@ -13,6 +13,7 @@ import {
   jobSlots,
 } from '../../agent/capacity.ts';
 import { loadVoiceAgentConfig } from '../../agent/config.ts';
+import { jobProcessNodeOptions } from '../../agent/job-process-flags.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
 
 /** What the framework's AgentServer hands the load function: the jobs its processes run. */
@@ -156,5 +157,15 @@ describe('agent server capacity', () => {
         /AGENT_MAX_CONCURRENT_JOBS/,
       );
     }
+  });
+
+  it('gives job processes a small young generation, keeping what the operator set', () => {
+    expect(jobProcessNodeOptions(undefined)).toBe('--max-semi-space-size=2');
+    expect(jobProcessNodeOptions(' --enable-source-maps ')).toBe(
+      '--enable-source-maps --max-semi-space-size=2',
+    );
+    expect(jobProcessNodeOptions('--max-semi-space-size=8')).toBe('--max-semi-space-size=8');
+    // Applied once, however often the server starts in one environment.
+    expect(jobProcessNodeOptions(jobProcessNodeOptions(''))).toBe('--max-semi-space-size=2');
   });
 });

@@ -58,7 +58,10 @@ export function jobSlots(options: JobSlotsOptions): JobSlots {
   /** Accepted jobs not yet seen running, with when they were accepted. */
   const accepted = new Map<string, number>();
   // The framework hands its AgentServer only to loadFunc; until its first call (2.5 s after the
-  // start) no job can have started without passing through `accepted`.
+  // start) no job can have started without passing through `accepted`. On LiveKit Cloud's hosted
+  // agents the framework replaces loadFunc with its CPU measure, so this never learns which jobs
+  // run: there each accepted job holds its slot for ACCEPTED_JOB_START_TIMEOUT_MS only, and the
+  // limit is LiveKit's own. This deployment runs on Fly.io (agent/fly.toml), where it holds.
   let server: RunningJobs | undefined;
 
   const inUse = (): number => {

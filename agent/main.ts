@@ -26,7 +26,7 @@ import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
-import { jobProcessNodeOptions } from './job-process-flags.ts';
+import { jobProcessEnv } from './job-process-env.ts';
 import { redactChildLoggers, redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
@@ -175,10 +175,10 @@ async function main(): Promise<void> {
     );
     return undefined;
   });
-  // Before the framework forks any job process, so each one inherits where to push its metrics
-  // and its memory settings.
+  // Before the framework forks any job process, so each one inherits where to push its metrics,
+  // its memory settings and the compile cache (job-process-env.ts).
   if (exporter) process.env[METRICS_SOCKET_ENV] = exporter.socketPath;
-  process.env.NODE_OPTIONS = jobProcessNodeOptions(process.env.NODE_OPTIONS);
+  Object.assign(process.env, jobProcessEnv(process.env));
   const capacityLog = createAgentLogger('capacity');
   cli.runApp(
     serverOptions(config, {

@@ -13,7 +13,7 @@ import {
   jobSlots,
 } from '../../agent/capacity.ts';
 import { loadVoiceAgentConfig } from '../../agent/config.ts';
-import { jobProcessNodeOptions } from '../../agent/job-process-flags.ts';
+import { jobProcessEnv } from '../../agent/job-process-env.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
 
 /** What the framework's AgentServer hands the load function: the jobs its processes run. */
@@ -159,13 +159,19 @@ describe('agent server capacity', () => {
     }
   });
 
-  it('gives job processes a small young generation, keeping what the operator set', () => {
-    expect(jobProcessNodeOptions(undefined)).toBe('--max-semi-space-size=2');
-    expect(jobProcessNodeOptions(' --enable-source-maps ')).toBe(
+  it('gives job processes a small young generation and a compile cache, keeping what the operator set', () => {
+    expect(jobProcessEnv({}, '/cache')).toEqual({
+      NODE_OPTIONS: '--max-semi-space-size=2',
+      NODE_COMPILE_CACHE: '/cache',
+    });
+    expect(jobProcessEnv({ NODE_OPTIONS: ' --enable-source-maps ' }, '/cache').NODE_OPTIONS).toBe(
       '--enable-source-maps --max-semi-space-size=2',
     );
-    expect(jobProcessNodeOptions('--max-semi-space-size=8')).toBe('--max-semi-space-size=8');
+    expect(
+      jobProcessEnv({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_COMPILE_CACHE: '/mine' }),
+    ).toEqual({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_COMPILE_CACHE: '/mine' });
     // Applied once, however often the server starts in one environment.
-    expect(jobProcessNodeOptions(jobProcessNodeOptions(''))).toBe('--max-semi-space-size=2');
+    const once = jobProcessEnv({}, '/cache');
+    expect(jobProcessEnv(once, '/other')).toEqual(once);
   });
 });

@@ -95,6 +95,11 @@ const envSchema = z.object({
   AGENT_METRICS_PORT: tcpPort(9091),
   /** Sessions one agent server takes at once; see agent/capacity.ts. */
   AGENT_MAX_CONCURRENT_JOBS: positiveInt(DEFAULT_MAX_CONCURRENT_JOBS),
+  /**
+   * Job processes kept started and prewarmed, waiting for a job (default: one per job slot, so a
+   * burst that fills every slot never waits for a process to start).
+   */
+  AGENT_IDLE_PROCESSES: z.coerce.number({ error: 'must be a number' }).int().positive().optional(),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -140,6 +145,7 @@ export interface VoiceAgentConfig extends CoachConfig {
   healthPort: number;
   metricsPort: number;
   maxConcurrentJobs: number;
+  idleProcesses: number;
 }
 
 const API_KEY_VARIABLE = PROVIDER_KEY_VARIABLES satisfies Record<LlmProvider, keyof Env>;
@@ -173,6 +179,17 @@ function schemaFor(mode: ConfigMode) {
           code: 'custom',
           path: ['AGENT_METRICS_PORT'],
           message: 'must differ from AGENT_HEALTH_PORT',
+        });
+      }
+      // More warm processes than slots only hold memory: no job could ever take them.
+      if (
+        env.AGENT_IDLE_PROCESSES !== undefined &&
+        env.AGENT_IDLE_PROCESSES > env.AGENT_MAX_CONCURRENT_JOBS
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AGENT_IDLE_PROCESSES'],
+          message: 'must not exceed AGENT_MAX_CONCURRENT_JOBS',
         });
       }
       // Run even when other variables are bad, so one message names every problem.
@@ -240,5 +257,6 @@ export function loadVoiceAgentConfig(env: EnvSource): VoiceAgentConfig {
     healthPort: e.AGENT_HEALTH_PORT,
     metricsPort: e.AGENT_METRICS_PORT,
     maxConcurrentJobs: e.AGENT_MAX_CONCURRENT_JOBS,
+    idleProcesses: e.AGENT_IDLE_PROCESSES ?? e.AGENT_MAX_CONCURRENT_JOBS,
   };
 }

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   });
   // Typed lines are whole turns: no audio, so no turn detector (the default one needs a VAD).
   const session = new voice.AgentSession({
-    llm: createLlm(config.llm),
+    llm: await createLlm(config.llm),
     vad: null,
     turnHandling: { turnDetection: null },
   });

@@ -3,9 +3,10 @@
  *
  * The framework forks a process per job and imports this file there for its default export, so
  * the CLI only runs when this file is the program itself. Prewarm runs in every job process
- * before it takes a job (the production server keeps a few such processes warm from the start):
- * it validates the configuration, builds the VAD and the API client, and opens the process's log
- * spool, which resends the sets an earlier process left behind without waiting for a session.
+ * before it takes a job (the server keeps AGENT_IDLE_PROCESSES such processes warm): it validates
+ * the configuration, builds the API client and the VAD (loading its model), imports the configured
+ * language model's plugin, and opens the process's log spool, which resends the sets an earlier
+ * process left behind without waiting for a session.
  * The framework's worker serves the health check (`GET /` on AGENT_HEALTH_PORT: 200 once it is
  * registered with LiveKit, 503 otherwise); this process serves the Prometheus endpoint
  * (`GET /metrics` on AGENT_METRICS_PORT), to which every job process pushes its metrics.
@@ -23,14 +24,16 @@ import {
 import { createApiClient, type EdgeApi } from '../shared/api-client.ts';
 import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
-import { FULL_LOAD, jobCountLoad } from './capacity.ts';
+import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
+import { jobProcessEnv } from './job-process-env.ts';
 import { redactChildLoggers, redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
 import { startMetricsExporter } from './metrics/exporter.ts';
 import { type JobProcessMetrics, startJobProcessMetrics } from './metrics/job-process.ts';
 import { METRICS_SOCKET_ENV } from './metrics/wire.ts';
+import { createLlm } from './providers.ts';
 import { runCoachJob, SPOOL_DRAIN_TIMEOUT_MS } from './session.ts';
 
 /** Fly's kill_timeout (agent/fly.toml): SIGKILL follows SIGTERM after this long. */
@@ -63,7 +66,17 @@ interface ProcessData {
   deps?: ProcessDeps;
 }
 
-function prewarm(proc: JobProcess<ProcessData>): void {
+/**
+ * Loads the VAD's native model now: the framework loads it synchronously when the session opens
+ * its first VAD stream, which blocked the job process's event loop just as the session started.
+ */
+function warmVad(vad: VAD): void {
+  const stream = vad.stream();
+  stream.endInput();
+  stream.close();
+}
+
+async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
   // Before any job: the JobContext's logger, made before entry runs, binds the room name.
   redactChildLoggers();
   const config = loadVoiceAgentConfig(process.env);
@@ -84,13 +97,12 @@ function prewarm(proc: JobProcess<ProcessData>): void {
         code: error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined,
       });
     });
-  proc.userData.deps = {
-    config,
-    api,
-    vad: new inference.VAD({ model: 'silero' }),
-    openSpool,
-    metrics,
-  };
+  const vad = new inference.VAD({ model: 'silero' });
+  // Both here rather than at the first session: the configured model's plugin is imported on
+  // first use (agent/providers.ts), and the model object made here holds no connection.
+  warmVad(vad);
+  await createLlm(config.llm);
+  proc.userData.deps = { config, api, vad, openSpool, metrics };
 }
 
 export default defineAgent<ProcessData>({
@@ -112,8 +124,9 @@ export default defineAgent<ProcessData>({
 
 export function serverOptions(
   config: VoiceAgentConfig,
-  onActiveJobs?: (count: number) => void,
+  observers: Pick<JobSlotsOptions, 'onInUse' | 'onRejected'> = {},
 ): ServerOptions {
+  const slots = jobSlots({ maxConcurrentJobs: config.maxConcurrentJobs, ...observers });
   return new ServerOptions({
     agent: fileURLToPath(import.meta.url),
     agentName: config.livekit.agentName,
@@ -121,10 +134,13 @@ export function serverOptions(
     apiKey: config.livekit.apiKey,
     apiSecret: config.livekit.apiSecret,
     port: config.healthPort,
-    // Full when every job slot is taken, not when the CPU is busy (see capacity.ts). LiveKit
-    // Cloud's hosted agents ignore both and use their own CPU measure.
-    loadFunc: jobCountLoad(config.maxConcurrentJobs, onActiveJobs),
+    // A job beyond the slots is refused when offered; the load reports full when every slot is
+    // taken, not when the CPU is busy (see capacity.ts). LiveKit Cloud's hosted agents ignore the
+    // load function and use their own CPU measure.
+    requestFunc: slots.requestFunc,
+    loadFunc: slots.loadFunc,
     loadThreshold: FULL_LOAD,
+    numIdleProcesses: config.idleProcesses,
     drainTimeout: DRAIN_TIMEOUT_MS,
     shutdownProcessTimeout: JOB_SHUTDOWN_TIMEOUT_MS,
   });
@@ -159,9 +175,20 @@ async function main(): Promise<void> {
     );
     return undefined;
   });
-  // Before the framework forks any job process, so each one inherits where to push its metrics.
+  // Before the framework forks any job process, so each one inherits where to push its metrics,
+  // its memory settings and the compile cache (job-process-env.ts).
   if (exporter) process.env[METRICS_SOCKET_ENV] = exporter.socketPath;
-  cli.runApp(serverOptions(config, (count) => exporter?.recordActiveJobs(count)));
+  Object.assign(process.env, jobProcessEnv(process.env));
+  const capacityLog = createAgentLogger('capacity');
+  cli.runApp(
+    serverOptions(config, {
+      onInUse: (count) => exporter?.recordActiveJobs(count),
+      onRejected: (jobId) => {
+        capacityLog.info('job_rejected', { reason: 'full', job_id: jobId });
+        exporter?.recordRejectedJob();
+      },
+    }),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) void main();

@@ -1,21 +1,24 @@
 /**
  * Builds the speech and language models from configuration. Which provider runs is decided here
  * and nowhere else, so switching providers never means editing code.
+ *
+ * Only the configured language model's plugin is imported: every job process loads this module,
+ * and the plugin of a provider that is not used (Google's pulls in @google/genai) would only add
+ * to each process's start time and memory.
  */
 import type { llm as llmTypes } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
-import * as google from '@livekit/agents-plugin-google';
-import * as openai from '@livekit/agents-plugin-openai';
 import type { LlmConfig, SttConfig, TtsConfig } from './config.ts';
 
 /** Warm enough to sound natural, low enough to keep tool choice predictable. */
 const TEMPERATURE = 0.7;
 
-export function createLlm(config: LlmConfig): llmTypes.LLM {
+export async function createLlm(config: LlmConfig): Promise<llmTypes.LLM> {
   switch (config.provider) {
     case 'openai':
-    case 'anthropic':
+    case 'anthropic': {
+      const openai = await import('@livekit/agents-plugin-openai');
       // Anthropic is reached through its OpenAI-compatible endpoint (config.baseUrl defaults to it).
       return new openai.LLM({
         model: config.model,
@@ -24,7 +27,9 @@ export function createLlm(config: LlmConfig): llmTypes.LLM {
         temperature: TEMPERATURE,
         maxCompletionTokens: config.maxResponseTokens,
       });
-    case 'google':
+    }
+    case 'google': {
+      const google = await import('@livekit/agents-plugin-google');
       return new google.LLM({
         model: config.model,
         apiKey: config.apiKey,
@@ -33,6 +38,7 @@ export function createLlm(config: LlmConfig): llmTypes.LLM {
         maxOutputTokens: config.maxResponseTokens,
         ...(config.baseUrl ? { httpOptions: { baseUrl: config.baseUrl } } : {}),
       });
+    }
   }
 }
 

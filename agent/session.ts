@@ -117,7 +117,7 @@ export async function runCoachJob<ProcessData>(
     stt: new ReconnectingSTT(createStt(deps.config.stt), { socketPath: '/v1/listen', logger }),
     // A dropped speech socket gets the reply again or an apology, never silence.
     tts: new RecoveringTTS(createTts(deps.config.tts), { logger }),
-    llm: createLlm(deps.config.llm),
+    llm: await createLlm(deps.config.llm),
     vad: deps.vad,
     // Local voice detection plus the unfinished-sentence detector (agent/turn-taking/settings.ts).
     turnHandling: coachTurnHandling(),

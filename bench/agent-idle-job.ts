@@ -46,7 +46,7 @@ const agent = new FitnessVoiceAgent({
 const session = new voice.AgentSession({
   stt: createStt(config.stt),
   tts: createTts(config.tts),
-  llm: createLlm(config.llm),
+  llm: await createLlm(config.llm),
   vad: new inference.VAD({ model: 'silero' }),
   turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },
 });

@@ -25,7 +25,7 @@ export default defineAgent({
     const session = new voice.AgentSession({
       stt: createStt(config.stt),
       tts: createTts(config.tts),
-      llm: createLlm(config.llm),
+      llm: await createLlm(config.llm),
       vad: new inference.VAD({ model: 'silero' }),
       // The one departure from the defaults: left unset, the framework builds its audio turn
       // detector and adaptive interruption, which need LiveKit Cloud or a model download. Here

@@ -14,8 +14,8 @@ import { TOOL_NAMES } from '../agent/tools.ts';
 import { silentLogger } from '../workers/logger.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/metrics.json', import.meta.url));
-/** AGENT_MAX_CONCURRENT_JOBS (4) sessions plus the 2 warm processes of a 2-CPU machine. */
-const JOB_PROCESSES = 6;
+/** AGENT_MAX_CONCURRENT_JOBS (4) sessions plus as many warm processes (AGENT_IDLE_PROCESSES). */
+const JOB_PROCESSES = 8;
 const SCRAPES = 200;
 
 export async function runMetricsBench(): Promise<Record<string, number>> {

@@ -8,6 +8,7 @@ import { runLoadBench } from './load.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runOrchestratorBench } from './orchestrator.ts';
 import { runVoiceBench } from './voice.ts';
+import { runVoiceCapacityBench } from './voice-capacity.ts';
 
 const benches = [
   ['api', runApiBench],
@@ -16,6 +17,7 @@ const benches = [
   ['metrics', runMetricsBench],
   ['load', () => runLoadBench()],
   ['voice', runVoiceBench],
+  ['voice-capacity', runVoiceCapacityBench],
 ] as const;
 
 for (const [name, run] of benches) {

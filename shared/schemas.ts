@@ -90,6 +90,12 @@ export const createSessionResponseSchema = z.object({
   participant_token: z.string(),
   agent_type: agentTypeSchema,
   expires_at: isoDateTimeSchema,
+  /**
+   * How long the app waits, after joining, for the coach (a participant of kind AGENT) before it
+   * tells the user no coach is free; the API's own check then tells the room on the data topic
+   * `fvc.coach_unavailable` (see the README's mobile-client notes).
+   */
+  agent_join_timeout_ms: z.number().int().positive(),
 });
 export type CreateSessionResponse = z.infer<typeof createSessionResponseSchema>;
 

@@ -5,6 +5,7 @@ import type { AnalyticsSink } from './analytics/sink.ts';
 import type { ApiConfig } from './config.ts';
 import type { ForgetContexts } from './context/context-forgetter.ts';
 import type {
+  AgentCheckScheduler,
   Cache,
   CallbackVerifier,
   Clock,
@@ -24,6 +25,8 @@ export interface Services {
   forgetContexts: ForgetContexts;
   queue: LogQueue;
   callbackVerifier: CallbackVerifier;
+  /** Schedules the check that a coach joined a user's room (workers/livekit/agent-check.ts). */
+  agentChecks: AgentCheckScheduler;
   sessionRateLimiter: RateLimiter;
   /** Null when no LLM provider is configured: the specialist route then answers 503. */
   orchestrator: Orchestrator | null;

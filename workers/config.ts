@@ -51,6 +51,16 @@ const envSchema = z
     LIVEKIT_API_SECRET: z.string(),
     LIVEKIT_AGENT_NAME: z.string().default('fitness-coach'),
     SESSION_TOKEN_TTL_SECONDS: positiveInt(900),
+    /**
+     * How long a user may be in a room without a coach before the app shows it and ops count it.
+     * A prewarmed agent joins within about a second; a cold one in 3 to 5 s.
+     */
+    AGENT_JOIN_TIMEOUT_SECONDS: z.coerce
+      .number({ error: 'must be a number' })
+      .int()
+      .min(2, { error: 'must be between 2 and 60' })
+      .max(60, { error: 'must be between 2 and 60' })
+      .default(8),
     SESSION_RATE_LIMIT_PER_MINUTE: positiveInt(10),
 
     AUTH_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
@@ -121,6 +131,8 @@ export interface ApiConfig {
         currentSigningKey: string;
         nextSigningKey: string;
         callbackUrl: string;
+        /** Where QStash delivers the delayed agent-join checks. */
+        agentCheckUrl: string;
       }
     | { kind: 'in-process' };
   livekit: {
@@ -129,6 +141,8 @@ export interface ApiConfig {
     apiSecret: string;
     agentName: string;
     tokenTtlSeconds: number;
+    /** After this long in a room with no agent, the user is told and `agent_missing` counted. */
+    agentJoinTimeoutSeconds: number;
   };
   sessionRateLimitPerMinute: number;
   auth: {
@@ -186,6 +200,7 @@ export function loadApiConfig(env: EnvSource): ApiConfig {
             currentSigningKey: e.QSTASH_CURRENT_SIGNING_KEY,
             nextSigningKey: e.QSTASH_NEXT_SIGNING_KEY,
             callbackUrl: new URL('/v1/logs/deliver', e.PUBLIC_BASE_URL).toString(),
+            agentCheckUrl: new URL('/v1/livekit/agent-check', e.PUBLIC_BASE_URL).toString(),
           }
         : { kind: 'in-process' },
     livekit: {
@@ -194,6 +209,7 @@ export function loadApiConfig(env: EnvSource): ApiConfig {
       apiSecret: e.LIVEKIT_API_SECRET,
       agentName: e.LIVEKIT_AGENT_NAME,
       tokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
+      agentJoinTimeoutSeconds: e.AGENT_JOIN_TIMEOUT_SECONDS,
     },
     sessionRateLimitPerMinute: e.SESSION_RATE_LIMIT_PER_MINUTE,
     auth: {

@@ -129,6 +129,26 @@ export interface LogOutbox {
   remove(logIds: readonly string[]): Promise<void>;
 }
 
+/**
+ * Runs the "did a coach join?" check of a room some seconds after its user joined. With QStash
+ * the check is a delayed message to `POST /v1/livekit/agent-check`, which calls `run` there; the
+ * in-process scheduler (local runs, no QStash) calls `run` itself after the delay.
+ */
+export interface AgentCheckScheduler {
+  schedule(
+    check: { roomName: string; delaySeconds: number },
+    run: () => Promise<void>,
+  ): Promise<void>;
+}
+
+/** A LiveKit room as the server sees it now (RoomService), and a word sent to everyone in it. */
+export interface RoomPresence {
+  /** Who is in the room; null when the room does not exist (it closed). */
+  participants(roomName: string): Promise<{ isAgent: boolean }[] | null>;
+  /** A reliable data message on `topic` to every participant. */
+  notify(roomName: string, topic: string, payload: Uint8Array): Promise<void>;
+}
+
 /** Verifies that a delivery callback really comes from the queue (QStash's Upstash-Signature). */
 export interface CallbackVerifier {
   verify(input: { signature: string; body: string; url: string }): Promise<boolean>;

@@ -5,6 +5,7 @@
  * Nothing here may import a Node-only driver: the Workers bundle includes this file.
  */
 
+import { createAgentCheckScheduler } from './adapters/agent-check/index.ts';
 import { createCache } from './adapters/cache/index.ts';
 import { createCallbackVerifier, createLogQueue } from './adapters/queue/index.ts';
 import { createMemoryRateLimiter } from './adapters/rate-limit/memory.ts';
@@ -64,6 +65,7 @@ export function createServices(options: ServiceOptions): Services {
       options.outbox,
     ),
     callbackVerifier: createCallbackVerifier(config.queue),
+    agentChecks: createAgentCheckScheduler(config.queue, logger),
     sessionRateLimiter: options.sessionRateLimiter ?? createSessionRateLimiter(config, clock),
     orchestrator: createOrchestrator({ config: config.orchestrator, repository, logger, clock }),
     clock,

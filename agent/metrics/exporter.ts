@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { parseJson } from '../../shared/parse-json.ts';
 import type { Logger } from '../../shared/runtime.ts';
 import { MetricsHub } from './hub.ts';
@@ -44,8 +44,10 @@ export interface MetricsExporter {
   /** The endpoint, e.g. http://0.0.0.0:9091/metrics. */
   readonly url: string;
   readonly hub: MetricsHub;
-  /** The number of jobs running now, as the framework's load function sees it. */
+  /** The job slots in use now: running jobs plus accepted jobs not yet started. */
   recordActiveJobs(count: number): void;
+  /** A job offer refused because every slot was taken (LiveKit offers it elsewhere). */
+  recordRejectedJob(): void;
   /** The merged exposition text, as a scrape gets it. */
   exposition(): Promise<string>;
   close(): Promise<void>;
@@ -69,7 +71,7 @@ export async function startMetricsExporter(
   });
   new Gauge({
     name: 'agent_job_slots_in_use',
-    help: 'Job slots taken by running jobs (updated with the load report, every 2.5 s).',
+    help: 'Job slots taken by running jobs and by accepted jobs not yet started.',
     registers: [own],
     collect() {
       this.set(activeJobs);
@@ -82,6 +84,11 @@ export async function startMetricsExporter(
     collect() {
       this.set(Math.max(0, settings.maxConcurrentJobs - activeJobs));
     },
+  });
+  const rejected = new Counter({
+    name: 'agent_job_offers_rejected_total',
+    help: 'Job offers refused because every job slot was taken; LiveKit offers them to another agent server.',
+    registers: [own],
   });
   new Gauge({
     name: 'agent_job_processes_reporting',
@@ -165,6 +172,9 @@ export async function startMetricsExporter(
     hub,
     recordActiveJobs(count) {
       activeJobs = count;
+    },
+    recordRejectedJob() {
+      rejected.inc();
     },
     exposition,
     async close() {

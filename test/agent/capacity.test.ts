@@ -1,26 +1,122 @@
 /**
- * The agent server's load: the share of its job slots in use, which the framework reports to
- * LiveKit and compares with the threshold (FULL_LOAD) to mark the worker full.
+ * The agent server's job slots: offers beyond AGENT_MAX_CONCURRENT_JOBS are refused when they
+ * arrive, and the load the framework reports to LiveKit is the share of slots in use. The real
+ * dispatch across two agent servers is in test/e2e/agent-session.test.ts.
  */
 import type { RunningJobInfo } from '@livekit/agents';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FULL_LOAD, jobCountLoad, jobLoad } from '../../agent/capacity.ts';
+import {
+  ACCEPTED_JOB_START_TIMEOUT_MS,
+  FULL_LOAD,
+  jobLoad,
+  jobSlots,
+} from '../../agent/capacity.ts';
 import { loadVoiceAgentConfig } from '../../agent/config.ts';
+import { jobProcessEnv } from '../../agent/job-process-env.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
 
-/** What the framework's AgentServer hands the load function: its running jobs. */
-const serverWith = (activeJobs: number) => ({
-  activeJobs: Array.from({ length: activeJobs }, () => ({}) as RunningJobInfo),
+/** What the framework's AgentServer hands the load function: the jobs its processes run. */
+const serverRunning = (...ids: string[]) => ({
+  activeJobs: ids.map((id) => ({ job: { id } }) as RunningJobInfo),
 });
+
+/** A job offer as the framework makes it, remembering how it was answered. */
+function offer(id: string) {
+  const answer: { value?: 'accepted' | 'rejected' } = {};
+  return {
+    id,
+    answer,
+    accept: async () => {
+      answer.value = 'accepted';
+    },
+    reject: async () => {
+      answer.value = 'rejected';
+    },
+  };
+}
 
 describe('agent server capacity', () => {
   it('reports the share of job slots in use, full exactly when every slot is taken', async () => {
-    const load = jobCountLoad(4);
-    expect(await load(serverWith(0))).toBe(0);
-    expect(await load(serverWith(1))).toBe(0.25);
-    expect(await load(serverWith(3))).toBeLessThan(FULL_LOAD);
-    expect(await load(serverWith(4))).toBe(FULL_LOAD);
+    const slots = jobSlots({ maxConcurrentJobs: 4 });
+    expect(await slots.loadFunc(serverRunning())).toBe(0);
+    expect(await slots.loadFunc(serverRunning('a'))).toBe(0.25);
+    expect(await slots.loadFunc(serverRunning('a', 'b', 'c'))).toBeLessThan(FULL_LOAD);
+    expect(await slots.loadFunc(serverRunning('a', 'b', 'c', 'd'))).toBe(FULL_LOAD);
+  });
+
+  it('refuses a burst of offers beyond its slots before any load report, counting each refusal', async () => {
+    const rejected: string[] = [];
+    const inUse: number[] = [];
+    const slots = jobSlots({
+      maxConcurrentJobs: 2,
+      onRejected: (id) => rejected.push(id),
+      onInUse: (count) => inUse.push(count),
+    });
+    const burst = ['j1', 'j2', 'j3', 'j4'].map(offer);
+    // All four offered together, as LiveKit does within one 2.5 s load period.
+    await Promise.all(burst.map((o) => slots.requestFunc(o)));
+    expect(burst.map((o) => o.answer.value)).toEqual([
+      'accepted',
+      'accepted',
+      'rejected',
+      'rejected',
+    ]);
+    expect(rejected).toEqual(['j3', 'j4']);
+    expect(inUse).toEqual([1, 2]);
+    // Accepted but not yet running still counts, so the load is full before any job started.
+    expect(await slots.loadFunc(serverRunning())).toBe(FULL_LOAD);
+  });
+
+  it('frees a slot when its job ends, and one whose accepted job never started', async () => {
+    let now = 0;
+    const slots = jobSlots({ maxConcurrentJobs: 2, now: () => now });
+    const [a, b, c, d] = [offer('a'), offer('b'), offer('c'), offer('d')];
+    await slots.requestFunc(a);
+    await slots.requestFunc(b);
+    // `a` runs; `b` was accepted but its process has not started it yet.
+    await slots.loadFunc(serverRunning('a'));
+    expect(slots.inUse()).toBe(2);
+    await slots.requestFunc(c);
+    expect(c.answer.value).toBe('rejected');
+
+    // `a` ended: its slot is free, `b` still holds its own.
+    await slots.loadFunc(serverRunning());
+    expect(slots.inUse()).toBe(1);
+    // `b` never started (its assignment timed out): its slot comes back after the timeout.
+    now += ACCEPTED_JOB_START_TIMEOUT_MS + 1;
+    expect(slots.inUse()).toBe(0);
+    await slots.requestFunc(d);
+    expect(d.answer.value).toBe('accepted');
+  });
+
+  it('never has more jobs in its slots than it allows, whatever the order of offers and reports', () => {
+    fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.oneof(fc.constant('offer' as const), fc.constant('end' as const)), {
+          maxLength: 40,
+        }),
+        async (max, steps) => {
+          const slots = jobSlots({ maxConcurrentJobs: max });
+          const running: string[] = [];
+          let next = 0;
+          for (const step of steps) {
+            if (step === 'offer') {
+              const o = offer(`job-${next++}`);
+              await slots.requestFunc(o);
+              if (o.answer.value === 'accepted') running.push(o.id);
+            } else {
+              running.shift();
+            }
+            await slots.loadFunc(serverRunning(...running));
+            expect(running.length).toBeLessThanOrEqual(max);
+            expect(slots.inUse()).toBe(running.length);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('never reports more than full, even when jobs outnumber the slots', () => {
@@ -48,10 +144,34 @@ describe('agent server capacity', () => {
       AGENT_MAX_CONCURRENT_JOBS: '2',
     });
     expect(loadVoiceAgentConfig(env).maxConcurrentJobs).toBe(2);
+    // One warm process per slot unless told otherwise, and never more than slots.
+    expect(loadVoiceAgentConfig(env).idleProcesses).toBe(2);
+    expect(loadVoiceAgentConfig({ ...env, AGENT_IDLE_PROCESSES: '1' }).idleProcesses).toBe(1);
+    for (const bad of ['0', '3', '1.5', 'few']) {
+      expect(() => loadVoiceAgentConfig({ ...env, AGENT_IDLE_PROCESSES: bad })).toThrow(
+        /AGENT_IDLE_PROCESSES/,
+      );
+    }
     for (const bad of ['0', '-1', '1.5', 'many']) {
       expect(() => loadVoiceAgentConfig({ ...env, AGENT_MAX_CONCURRENT_JOBS: bad })).toThrow(
         /AGENT_MAX_CONCURRENT_JOBS/,
       );
     }
+  });
+
+  it('gives job processes a small young generation and a compile cache, keeping what the operator set', () => {
+    expect(jobProcessEnv({}, '/cache')).toEqual({
+      NODE_OPTIONS: '--max-semi-space-size=2',
+      NODE_COMPILE_CACHE: '/cache',
+    });
+    expect(jobProcessEnv({ NODE_OPTIONS: ' --enable-source-maps ' }, '/cache').NODE_OPTIONS).toBe(
+      '--enable-source-maps --max-semi-space-size=2',
+    );
+    expect(
+      jobProcessEnv({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_COMPILE_CACHE: '/mine' }),
+    ).toEqual({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_COMPILE_CACHE: '/mine' });
+    // Applied once, however often the server starts in one environment.
+    const once = jobProcessEnv({}, '/cache');
+    expect(jobProcessEnv(once, '/other')).toEqual(once);
   });
 });

@@ -65,6 +65,7 @@ describe('the metrics endpoint of the agent server', () => {
     b.record.sessionStarted();
     b.record.jobRejected('no_profile');
     main.recordActiveJobs(3);
+    main.recordRejectedJob();
     await Promise.all([a.reporter.push(), b.reporter.push()]);
     await eventually('both processes in the hub', () => main.hub.liveSources === 2 || undefined);
 
@@ -82,6 +83,7 @@ describe('the metrics endpoint of the agent server', () => {
     expect(scraped.value('agent_job_slots')).toBe(4);
     expect(scraped.value('agent_job_slots_in_use')).toBe(3);
     expect(scraped.value('agent_job_slots_free')).toBe(1);
+    expect(scraped.value('agent_job_offers_rejected_total')).toBe(1);
     expect(scraped.value('agent_job_processes_reporting')).toBe(2);
     // Process metrics of the main process and, prefixed, of the job processes.
     expect(scraped.value('process_resident_memory_bytes')).toBeGreaterThan(0);

@@ -338,7 +338,7 @@ describe('voice agent properties', () => {
     );
   });
 
-  it('Feature: livekit-voice-agent, Property 12: LLM provider selection', () => {
+  it('Feature: livekit-voice-agent, Property 12: LLM provider selection', async () => {
     const settingsArb = fc.record({
       provider: fc.constantFrom(...LLM_PROVIDERS),
       model: fc.constantFrom('model-a', 'model-b-latest', 'gpt-4o-mini', 'gemini-2.0-flash'),
@@ -351,8 +351,8 @@ describe('voice agent properties', () => {
       ),
       maxTokens: fc.integer({ min: 1, max: 4000 }),
     });
-    fc.assert(
-      fc.property(settingsArb, (s) => {
+    await fc.assert(
+      fc.asyncProperty(settingsArb, async (s) => {
         const prefix = s.provider.toUpperCase();
         const config = loadCoachConfig({
           API_BASE_URL: 'http://127.0.0.1:8787',
@@ -368,7 +368,7 @@ describe('voice agent properties', () => {
           model: s.model,
           maxResponseTokens: s.maxTokens,
         });
-        const model = createLlm(config.llm);
+        const model = await createLlm(config.llm);
         expect(model.model).toBe(s.model);
         if (s.provider === 'google') expect(model).toBeInstanceOf(googlePlugin.LLM);
         else expect(model).toBeInstanceOf(openaiPlugin.LLM);

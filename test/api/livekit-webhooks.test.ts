@@ -19,6 +19,7 @@ import { voiceSessions } from '../../drizzle/schema.ts';
 import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
 import { errorBodySchema } from '../../shared/schemas.ts';
 import { createApp } from '../../workers/app.ts';
+import { AGENT_KIND } from '../../workers/livekit/room-presence.ts';
 import { createTestServices, type TestServices } from '../support/services.ts';
 
 const NOW = new Date('2025-06-02T10:00:00.000Z');
@@ -156,17 +157,53 @@ describe('room_finished', () => {
 });
 
 describe('other events', () => {
-  it.each<WebhookEventNames>([
-    'room_started',
-    'participant_joined',
-    'participant_left',
-    'track_published',
-  ])('acknowledges %s without ending the session', async (event) => {
+  it.each<WebhookEventNames>(['room_started', 'participant_left', 'track_published'])(
+    'acknowledges %s without ending the session',
+    async (event) => {
+      const roomName = await recordedRoom();
+      const body = eventBody(event, roomName, NOW);
+      const response = await deliver(body, await sign(body));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ event, session_ended: false });
+      expect(await endedAt(roomName)).toBeNull();
+    },
+  );
+
+  it('schedules the coach check when a user joins, and not when the agent does', async () => {
+    const scheduled: { roomName: string; delaySeconds: number }[] = [];
+    const checking = createApp({
+      ...test.services,
+      agentChecks: { schedule: async (check) => void scheduled.push(check) },
+    });
     const roomName = await recordedRoom();
-    const body = eventBody(event, roomName, NOW);
-    const response = await deliver(body, await sign(body));
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ event, session_ended: false });
+    const joined = async (kind?: number) => {
+      const message = new WebhookEvent({
+        id: `EV_${randomUUID()}`,
+        room: new Room({ sid: `RM_${randomUUID()}`, name: roomName }),
+        participant: new ParticipantInfo({ sid: `PA_${randomUUID()}`, identity: 'someone', kind }),
+      });
+      message.event = 'participant_joined';
+      const body = message.toJsonString();
+      const response = await checking.request('/v1/livekit/webhook', {
+        method: 'POST',
+        headers: { 'content-type': 'application/webhook+json', authorization: await sign(body) },
+        body,
+      });
+      expect(response.status).toBe(200);
+      return response.json();
+    };
+    expect(await joined()).toEqual({
+      event: 'participant_joined',
+      session_ended: false,
+      agent_check_scheduled: true,
+    });
+    expect(await joined(AGENT_KIND)).toEqual({
+      event: 'participant_joined',
+      session_ended: false,
+    });
+    expect(scheduled).toEqual([
+      { roomName, delaySeconds: test.services.config.livekit.agentJoinTimeoutSeconds },
+    ]);
     expect(await endedAt(roomName)).toBeNull();
   });
 

@@ -37,6 +37,7 @@ describe('GET /openapi.json', () => {
         'POST /v1/logs',
         'POST /v1/logs/deliver',
         'POST /v1/livekit/webhook',
+        'POST /v1/livekit/agent-check',
         'POST /v1/specialists/query',
         'PUT /v1/voice-sessions/{room_name}/summary',
       ].sort(),

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
 import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import { createApp } from '../../workers/app.ts';
+import { scrape } from '../agent/prometheus.ts';
 import { type CartesiaStandin, startCartesiaStandin } from '../support/cartesia-standin.ts';
 import { type DeepgramStandin, startDeepgramStandin } from '../support/deepgram-standin.ts';
 import {
@@ -107,8 +108,10 @@ afterAll(async () => {
 async function startRegisteredAgent(
   agentName: string,
   maxConcurrentJobs: number,
+  env: Record<string, string> = {},
 ): Promise<AgentProcess> {
   const agent = startAgentProcess({
+    ...env,
     LIVEKIT_URL: server.url,
     LIVEKIT_API_KEY: server.apiKey,
     LIVEKIT_API_SECRET: server.apiSecret,
@@ -152,7 +155,8 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
   // eight slots.
   beforeAll(async () => {
     if (!availability.available) return;
-    agent = await startRegisteredAgent(AGENT_NAME, 8);
+    // Two warm processes are enough for this file's few jobs; eight would only load the machine.
+    agent = await startRegisteredAgent(AGENT_NAME, 8, { AGENT_IDLE_PROCESSES: '2' });
   }, 120_000);
 
   afterAll(async () => {
@@ -327,4 +331,76 @@ describe.skipIf(!availability.available)('the agent server capacity', () => {
     );
     for (const [key] of textFields) expect(ID_AND_FRAMEWORK_TEXT_FIELDS).toContain(key);
   }, 120_000);
+});
+
+describe.skipIf(!availability.available)('two agent servers of one job slot each', () => {
+  const BURST_AGENT = 'fitness-coach-burst';
+  const servers: { agent: AgentProcess; metricsUrl: string }[] = [];
+
+  beforeAll(async () => {
+    if (!availability.available) return;
+    for (let i = 0; i < 2; i++) {
+      const metricsPort = await freeTcpPort();
+      const agent = await startRegisteredAgent(BURST_AGENT, 1, {
+        AGENT_METRICS_PORT: String(metricsPort),
+      });
+      servers.push({ agent, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` });
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(servers.map(({ agent }) => agent.stop()));
+  }, 60_000);
+
+  const sessionsOf = (agent: AgentProcess) =>
+    agent.logs.filter((line) => line.event === 'session_started').length;
+
+  it('never gives one server more than its slot in a burst: the offer beyond it is refused, counted, and taken by the other', async () => {
+    // Three dispatches at once, inside one 2.5 s load period: both servers still report load 0.
+    const rooms = Array.from({ length: 3 }, () => `burst-${crypto.randomUUID()}`);
+    await Promise.all(
+      rooms.map(async (room) => {
+        await livekit.rooms.createRoom({ name: room });
+        await livekit.dispatches.createDispatch(room, BURST_AGENT, {
+          metadata: sessionMetadata(DEMO_USER_ID, 'workout'),
+        });
+      }),
+    );
+    for (const { agent } of servers) {
+      await agent.waitForLog('a session on each server', jobLog('session_started'), 90_000);
+    }
+    // The third job had no free slot anywhere: refused at its offer, by at least one server.
+    const refusals = await eventually(
+      'the refused offer',
+      async () => {
+        const counts = await Promise.all(
+          servers.map(
+            async ({ metricsUrl }) =>
+              (await scrape(metricsUrl)).value('agent_job_offers_rejected_total') ?? 0,
+          ),
+        );
+        const total = counts.reduce((sum, count) => sum + count, 0);
+        return total > 0 ? total : undefined;
+      },
+      30_000,
+    );
+    expect(refusals).toBeGreaterThanOrEqual(1);
+    const refusedLine = servers
+      .flatMap(({ agent }) => agent.logs)
+      .find((line) => line.event === 'job_rejected');
+    expect(refusedLine).toMatchObject({ reason: 'full' });
+
+    // Each server runs exactly its one job, and only two rooms have a coach.
+    expect(servers.map(({ agent }) => sessionsOf(agent))).toEqual([1, 1]);
+    const withAgent = await Promise.all(
+      rooms.map(async (room) =>
+        (await livekit.rooms.listParticipants(room)).some((p) => p.identity.startsWith('agent-')),
+      ),
+    );
+    expect(withAgent.filter(Boolean)).toHaveLength(2);
+    for (const { metricsUrl } of servers) {
+      expect((await scrape(metricsUrl)).value('agent_job_slots_in_use')).toBe(1);
+    }
+    await Promise.all(rooms.map((room) => livekit.rooms.deleteRoom(room)));
+  }, 180_000);
 });

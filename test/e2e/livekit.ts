@@ -3,7 +3,7 @@
  * session the way a client does, and read back what LiveKit made of the token.
  */
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer, serve } from '@hono/node-server';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { expect } from 'vitest';
 import { type CreateSessionResponse, createSessionResponseSchema } from '../../shared/schemas.ts';
@@ -103,6 +103,34 @@ export async function serveApp(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}
+
+type App = ReturnType<typeof createApp>;
+
+export interface Listener {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * LiveKit needs the webhook URL when it starts, and the app needs LiveKit's keys when it is made:
+ * so the listener comes first and hands requests to the app once there is one (503 before, which
+ * LiveKit would retry).
+ */
+export async function listenFor(app: () => App | undefined): Promise<Listener> {
+  const server = createAdaptorServer({
+    fetch: (request: Request) => app()?.fetch(request) ?? new Response(null, { status: 503 }),
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
       }),
   };
 }

@@ -5,8 +5,6 @@
  * reaches the edge API over HTTP and ends the recorded session. No agent runs here (see
  * agent-session.test.ts).
  */
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { Room } from '@livekit/rtc-node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,38 +21,14 @@ import { createTestServices, type TestServices } from '../support/services.ts';
 import {
   createSession,
   eventually,
+  type Listener,
   type LivekitClients,
+  listenFor,
   livekitClients,
   withLivekitServer,
 } from './livekit.ts';
 
 type App = ReturnType<typeof createApp>;
-
-interface Listener {
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * LiveKit needs the webhook URL when it starts, and the app needs LiveKit's keys when it is made:
- * so the listener comes first and hands requests to the app once there is one (503 before, which
- * LiveKit would retry).
- */
-async function listenFor(app: () => App | undefined): Promise<Listener> {
-  const server = createAdaptorServer({
-    fetch: (request: Request) => app()?.fetch(request) ?? new Response(null, { status: 503 }),
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const availability = livekitServerAvailability();
 if (!availability.available)

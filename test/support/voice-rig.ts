@@ -81,6 +81,12 @@ export interface VoiceAgentOptions {
   spoolDir: string;
   agentName?: string;
   maxConcurrentJobs?: number;
+  /**
+   * Job processes kept warm (AGENT_IDLE_PROCESSES). Two by default, not one per slot: the rig's
+   * many slots are there so it never reports itself full, and warming eight processes would
+   * only compete with the measurement for the CPU.
+   */
+  idleProcesses?: number;
   /** `start` (production, the default) or `dev`. */
   mode?: 'start' | 'dev';
   /** The agent entry file: agent/main.ts by default, bench/defaults-agent.ts for the yardstick. */
@@ -93,6 +99,7 @@ export interface VoiceAgentOptions {
  */
 export async function startVoiceAgent(options: VoiceAgentOptions): Promise<AgentProcess> {
   const { server, standins } = options;
+  const maxConcurrentJobs = options.maxConcurrentJobs ?? 8;
   const agent = startAgentProcess(
     {
       LIVEKIT_URL: server.url,
@@ -110,7 +117,8 @@ export async function startVoiceAgent(options: VoiceAgentOptions): Promise<Agent
       OPENAI_BASE_URL: standins.voiceLlm.baseUrl,
       LOG_SPOOL_DIR: options.spoolDir,
       AGENT_HEALTH_PORT: String(await freeTcpPort()),
-      AGENT_MAX_CONCURRENT_JOBS: String(options.maxConcurrentJobs ?? 8),
+      AGENT_MAX_CONCURRENT_JOBS: String(maxConcurrentJobs),
+      AGENT_IDLE_PROCESSES: String(options.idleProcesses ?? Math.min(2, maxConcurrentJobs)),
     },
     { args: [options.mode ?? 'start', '--log-level', 'info'], main: options.main },
   );
@@ -213,7 +221,9 @@ export interface LocalVoiceStack {
  * the tests build it, the API on PGlite in a temporary directory (migrated and seeded), the
  * stand-ins and the agent server. No keys, no PostgreSQL.
  */
-export async function startLocalVoiceStack(): Promise<LocalVoiceStack> {
+export async function startLocalVoiceStack(
+  agentOptions: Pick<VoiceAgentOptions, 'maxConcurrentJobs' | 'idleProcesses'> = {},
+): Promise<LocalVoiceStack> {
   const binary = findLivekitServerBinary();
   if (!binary) {
     throw new Error(
@@ -237,7 +247,13 @@ export async function startLocalVoiceStack(): Promise<LocalVoiceStack> {
     }),
     { logger: silentLogger },
   );
-  const agent = await startVoiceAgent({ server, apiUrl: api.url, standins, spoolDir: spool.dir });
+  const agent = await startVoiceAgent({
+    ...agentOptions,
+    server,
+    apiUrl: api.url,
+    standins,
+    spoolDir: spool.dir,
+  });
   const callers: VoiceCaller[] = [];
   return {
     server,

@@ -14,7 +14,7 @@ const ROOM_NAME_RANDOM_BYTES = 16;
 export interface SessionTokenRequest {
   userId: string;
   agentType: AgentType;
-  livekit: ApiConfig['livekit'];
+  livekit: Omit<ApiConfig['livekit'], 'agentJoinTimeoutSeconds'>;
   now: Date;
   randomBytes: (length: number) => Uint8Array;
 }

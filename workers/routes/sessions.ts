@@ -90,6 +90,7 @@ export const sessionRoutes = createRouter().openapi(createSession, async (c) => 
       participant_token: session.token,
       agent_type,
       expires_at: session.expiresAt.toISOString(),
+      agent_join_timeout_ms: services.config.livekit.agentJoinTimeoutSeconds * 1000,
     },
     201,
   );

@@ -1,0 +1,354 @@
+/**
+ * What a call costs the agent server, and how many calls this machine holds, on the voice rig
+ * (test/support/voice-rig.ts): real livekit-server, the real agent server process, simulated
+ * callers speaking real speech over WebRTC, provider stand-ins at published latencies. Merges its
+ * keys into bench/results/voice.json (the latency bench writes the others).
+ *
+ * - Greeting at full load: as many callers as the coach has job slots (the production default,
+ *   every slot prewarmed) join at once; each times its joining to the coach's first sound.
+ * - Cost per call, the coach and the defaults-only agent (bench/defaults-agent.ts) in the same
+ *   run: one caller takes turns; the CPU time of the agent's process tree (the main process and
+ *   every job process, from /proc) per second of conversation, beyond what the same tree uses
+ *   idle, and the resident memory the tree gains while the call is active.
+ * - Concurrent callers: 1, 2, 3, ... callers at once, each taking turns with the same line, until
+ *   a level's turn p95 (end of the caller's speech to the first coach sound) is 2 s or more.
+ *   The bench's own callers (WebRTC, audio) share the machine's CPU with the agent, as they did
+ *   in the issue's measurement.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { nearestRank } from '../agent/session-stats.ts';
+import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
+import { DEV_DEFAULTS } from '../shared/dev-defaults.ts';
+import type { AgentProcess, LogLine } from '../test/e2e/agent-process.ts';
+import { CALLER_LINES } from '../test/support/coach-script.ts';
+import { VoiceCaller } from '../test/support/voice-caller.ts';
+import {
+  type LocalVoiceStack,
+  startLocalVoiceStack,
+  startVoiceAgent,
+  temporarySpoolDir,
+} from '../test/support/voice-rig.ts';
+import { cryptoRandomBytes, mintSessionToken } from '../workers/livekit/session-token.ts';
+import { MB, sampleTree, type TreeSample } from './process-tree.ts';
+
+const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
+const DEFAULTS_AGENT = fileURLToPath(new URL('./defaults-agent.ts', import.meta.url));
+const DEFAULTS_AGENT_NAME = 'defaults-agent';
+
+export const VOICE_CAPACITY_SETTINGS = {
+  /** The production default of AGENT_MAX_CONCURRENT_JOBS (agent/config.ts). */
+  slots: 4,
+  /** Turns of the one caller whose cost is measured. */
+  costTurns: 8,
+  /** Turns each caller takes at every concurrency level. */
+  rampTurns: 5,
+  /** The most callers at once tried (the ramp stops at the first level over the bar). */
+  rampMaxCallers: 8,
+  /** The bar: turn p95 under this. */
+  p95BarMs: 2000,
+  /** Quiet the coach must keep after an answer before the next question. */
+  settleMs: 800,
+  /** How long the idle tree is watched for its own CPU use. */
+  idleWindowMs: 5000,
+} as const;
+
+/** Published provider latencies, as in bench/voice.ts's projected profile. */
+function atPublishedLatencies(stack: LocalVoiceStack): void {
+  stack.standins.deepgram.setTiming({ endpointingMs: 200, replyDelayMs: 50 });
+  stack.standins.voiceLlm.setFirstTokenDelay(350);
+  stack.standins.cartesia.setTimeToFirstByte(90);
+}
+
+/** Less resident memory change than this in a second: nothing is loading any more. */
+const STEADY_RSS_BYTES = 3 * 1024 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (value: number) => Math.round(value * 10) / 10;
+const percentile = (values: readonly number[], p: number) =>
+  round(
+    nearestRank(
+      [...values].sort((a, b) => a - b),
+      p,
+    ),
+  );
+
+function pidOf(agent: AgentProcess): number {
+  const { pid } = agent.child;
+  if (pid === undefined) throw new Error('the agent server has no process id');
+  return pid;
+}
+
+/**
+ * Waits until the tree has `processes` processes and its memory holds still: the processes the
+ * framework started (a warm one in place of one a job took) have finished loading.
+ */
+async function settledTree(agent: AgentProcess, processes: number): Promise<TreeSample> {
+  const deadline = performance.now() + 90_000;
+  let before = await sampleTree(pidOf(agent));
+  for (;;) {
+    await sleep(1000);
+    const after = await sampleTree(pidOf(agent));
+    const growth = Math.abs(after.rssBytes - before.rssBytes);
+    if (after.processes.length >= processes && growth < STEADY_RSS_BYTES) return after;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `the agent tree did not settle: ${after.processes.length} of ${processes} processes, RSS moving ${round(growth / MB)} MB/s`,
+      );
+    }
+    before = after;
+  }
+}
+
+/** CPU milliseconds the tree uses per second while nobody calls. */
+async function idleCpuRate(agent: AgentProcess): Promise<number> {
+  const start = await sampleTree(pidOf(agent));
+  await sleep(VOICE_CAPACITY_SETTINGS.idleWindowMs);
+  const end = await sampleTree(pidOf(agent));
+  return (end.cpuMs - start.cpuMs) / ((end.at - start.at) / 1000);
+}
+
+/** One turn: the line said, the first coach sound after it, then the coach's quiet. */
+async function turn(caller: VoiceCaller): Promise<number> {
+  const spoken = await caller.say(CALLER_LINES.progress);
+  const heardAt = await caller.waitForCoachSound(spoken.endedAt, 30_000);
+  await caller.waitForCoachSilence(VOICE_CAPACITY_SETTINGS.settleMs);
+  return heardAt - spoken.endedAt;
+}
+
+async function greeted(caller: VoiceCaller): Promise<void> {
+  await caller.waitForCoachSound(0, 60_000);
+  await caller.waitForCoachSilence(VOICE_CAPACITY_SETTINGS.settleMs);
+}
+
+/**
+ * A caller whose room an agent joined. The defaults-only agent keeps the framework's CPU-based
+ * load report, so on a busy machine it may call itself full and LiveKit drops that dispatch
+ * (the very silence agent-check.ts reports); the bench then calls again.
+ */
+async function joinedByAgent(join: () => Promise<VoiceCaller>, attempts = 3): Promise<VoiceCaller> {
+  for (let attempt = 1; ; attempt++) {
+    const caller = await join();
+    const deadline = performance.now() + 20_000;
+    while (!caller.agent() && performance.now() < deadline) await sleep(100);
+    if (caller.agent()) return caller;
+    await caller.hangUp();
+    if (attempt === attempts) throw new Error(`no agent joined in ${attempts} calls`);
+  }
+}
+
+interface CallCost {
+  cpuMsPerCallSecond: number;
+  rssMbPerActiveCall: number;
+  pssMbPerActiveCall: number;
+}
+
+/** One caller's conversation on `agent`, and what it cost the agent's process tree. */
+async function costOfOneCall(
+  agent: AgentProcess,
+  warmProcesses: number,
+  join: () => Promise<VoiceCaller>,
+): Promise<CallCost> {
+  const idle = await settledTree(agent, warmProcesses + 1);
+  const idleRate = await idleCpuRate(agent);
+  const caller = await joinedByAgent(join);
+  try {
+    await greeted(caller);
+    const start = await sampleTree(pidOf(agent));
+    for (let i = 0; i < VOICE_CAPACITY_SETTINGS.costTurns; i++) await turn(caller);
+    const end = await sampleTree(pidOf(agent));
+    const seconds = (end.at - start.at) / 1000;
+    // The job took a warm process and the framework started another in its place: once that one
+    // is warm the tree holds as many idle processes as before, plus the call.
+    const active = await settledTree(agent, warmProcesses + 2);
+    return {
+      cpuMsPerCallSecond: round((end.cpuMs - start.cpuMs) / seconds - idleRate),
+      rssMbPerActiveCall: round((active.rssBytes - idle.rssBytes) / MB),
+      pssMbPerActiveCall: round((active.pssBytes - idle.pssBytes) / MB),
+    };
+  } finally {
+    await caller.hangUp();
+  }
+}
+
+/** Callers joining at once; each one's time from joining the room to the coach's first sound. */
+async function greetingsAtOnce(stack: LocalVoiceStack, callers: number): Promise<number[]> {
+  const joined = await Promise.all(
+    Array.from({ length: callers }, async () => {
+      const caller = await stack.call(DEMO_USER_ID, 'general');
+      return { caller, joinedAt: performance.now() };
+    }),
+  );
+  try {
+    return await Promise.all(
+      joined.map(
+        async ({ caller, joinedAt }) => (await caller.waitForCoachSound(0, 60_000)) - joinedAt,
+      ),
+    );
+  } finally {
+    await Promise.all(joined.map(({ caller }) => caller.hangUp()));
+  }
+}
+
+/** `callers` at once, each taking the ramp's turns; every turn's time, all callers together. */
+async function turnsAtOnce(stack: LocalVoiceStack, callers: number): Promise<number[]> {
+  const joined = await Promise.all(
+    Array.from({ length: callers }, () => stack.call(DEMO_USER_ID, 'general')),
+  );
+  try {
+    await Promise.all(joined.map(greeted));
+    const perCaller = await Promise.all(
+      joined.map(async (caller) => {
+        const times: number[] = [];
+        for (let i = 0; i < VOICE_CAPACITY_SETTINGS.rampTurns; i++) times.push(await turn(caller));
+        return times;
+      }),
+    );
+    return perCaller.flat();
+  } finally {
+    await Promise.all(joined.map((caller) => caller.hangUp()));
+  }
+}
+
+/** A caller of the defaults-only agent: a session minted here, since the API dispatches the coach. */
+async function defaultsAgentCaller(stack: LocalVoiceStack): Promise<VoiceCaller> {
+  const { server } = stack;
+  const minted = await mintSessionToken({
+    userId: DEMO_USER_ID,
+    agentType: 'general',
+    livekit: {
+      url: server.url,
+      apiKey: server.apiKey,
+      apiSecret: server.apiSecret,
+      agentName: DEFAULTS_AGENT_NAME,
+      tokenTtlSeconds: 3600,
+    },
+    now: new Date(),
+    randomBytes: cryptoRandomBytes,
+  });
+  return VoiceCaller.joinSession({
+    server_url: server.url,
+    room_name: minted.roomName,
+    participant_identity: minted.identity,
+    participant_token: minted.token,
+    agent_type: 'general',
+    expires_at: minted.expiresAt.toISOString(),
+    agent_join_timeout_ms: 8000,
+  });
+}
+
+/** The longest stall the framework's event-loop monitor logged (0 when none passed its 100 ms bar). */
+function longestLoopStall(lines: readonly LogLine[]): number {
+  const stalls = lines
+    .filter(
+      (line) => typeof line.msg === 'string' && /^event loop (blocked|stalled)/.test(line.msg),
+    )
+    .map((line) => (typeof line.duration === 'number' ? line.duration : 0));
+  return round(Math.max(0, ...stalls));
+}
+
+async function mergeResults(results: Record<string, number>): Promise<void> {
+  const existing: unknown = await readFile(RESULTS, 'utf8')
+    .then((text): unknown => JSON.parse(text))
+    .catch(() => ({}));
+  const base = existing !== null && typeof existing === 'object' ? existing : {};
+  await writeFile(RESULTS, `${JSON.stringify({ ...base, ...results }, null, 2)}\n`);
+}
+
+export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
+  const settings = VOICE_CAPACITY_SETTINGS;
+  const results: Record<string, number> = {};
+  // Production settings for the coach: four slots, each prewarmed (the AGENT_IDLE_PROCESSES default).
+  let stack = await startLocalVoiceStack({
+    maxConcurrentJobs: settings.slots,
+    idleProcesses: settings.slots,
+  });
+  const spool = await temporarySpoolDir();
+  try {
+    // Every caller says the same line, so one transcript serves every stream at once.
+    stack.standins.deepgram.setTranscriber(() => CALLER_LINES.progress);
+    atPublishedLatencies(stack);
+
+    const warm = await settledTree(stack.agent, settings.slots + 1);
+    results.agent_rss_mb_idle_server = round(warm.rssBytes / MB);
+    results.agent_pss_mb_idle_server = round(warm.pssBytes / MB);
+    const logsBefore = stack.agent.logs.length;
+    const greetings = await greetingsAtOnce(stack, settings.slots);
+    results.greeting_at_full_load_p50_ms = percentile(greetings, 50);
+    results.greeting_at_full_load_max_ms = percentile(greetings, 100);
+    results.greeting_at_full_load_callers = settings.slots;
+    console.error(JSON.stringify(results));
+    results.session_start_loop_blocked_max_ms = longestLoopStall(
+      stack.agent.logs.slice(logsBefore),
+    );
+
+    const coach = await costOfOneCall(stack.agent, settings.slots, () =>
+      stack.call(DEMO_USER_ID, 'general'),
+    );
+    results.agent_cpu_ms_per_call_second = coach.cpuMsPerCallSecond;
+    results.agent_rss_mb_per_active_call = coach.rssMbPerActiveCall;
+    results.agent_pss_mb_per_active_call = coach.pssMbPerActiveCall;
+    console.error(JSON.stringify(results));
+
+    const defaults = await startVoiceAgent({
+      server: stack.server,
+      apiUrl: stack.api.url,
+      standins: stack.standins,
+      spoolDir: spool.dir,
+      main: DEFAULTS_AGENT,
+      agentName: DEFAULTS_AGENT_NAME,
+    });
+    try {
+      // The framework's production default: min(CPUs, 4) warm processes.
+      const warmDefaults = Math.min(4, availableParallelism());
+      const yardstick = await costOfOneCall(defaults, warmDefaults, () =>
+        defaultsAgentCaller(stack),
+      );
+      results.defaults_agent_cpu_ms_per_call_second = yardstick.cpuMsPerCallSecond;
+      results.defaults_agent_rss_mb_per_active_call = yardstick.rssMbPerActiveCall;
+      results.defaults_agent_pss_mb_per_active_call = yardstick.pssMbPerActiveCall;
+    } finally {
+      await defaults.stop();
+    }
+
+    // The ramp needs more slots than production has, so the machine, not the limit, says stop.
+    await stack.agent.stop();
+    stack = {
+      ...stack,
+      agent: await startVoiceAgent({
+        server: stack.server,
+        apiUrl: stack.api.url,
+        standins: stack.standins,
+        spoolDir: spool.dir,
+        maxConcurrentJobs: settings.rampMaxCallers,
+        idleProcesses: settings.slots,
+        agentName: DEV_DEFAULTS.LIVEKIT_AGENT_NAME,
+      }),
+    };
+    await settledTree(stack.agent, settings.slots + 1);
+    let held = 0;
+    for (let callers = 1; callers <= settings.rampMaxCallers; callers++) {
+      const times = await turnsAtOnce(stack, callers);
+      const p95 = percentile(times, 95);
+      results[`concurrent_${callers}_turn_p50_ms`] = percentile(times, 50);
+      results[`concurrent_${callers}_turn_p95_ms`] = p95;
+      console.error(JSON.stringify(results));
+      if (p95 >= settings.p95BarMs) break;
+      held = callers;
+      await settledTree(stack.agent, settings.slots + 1);
+    }
+    results.concurrent_callers_p95_under_2s = held;
+    await mergeResults(results);
+    return results;
+  } finally {
+    await stack.agent.stop();
+    await stack.close();
+    await spool.remove();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await runVoiceCapacityBench(), null, 2));
+  // The LiveKit client keeps native handles open; the measurement is done and written.
+  process.exit(0);
+}

@@ -23,19 +23,19 @@ import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import { DEV_DEFAULTS } from '../shared/dev-defaults.ts';
 import type { AgentProcess, LogLine } from '../test/e2e/agent-process.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
-import { VoiceCaller } from '../test/support/voice-caller.ts';
+import type { VoiceCaller } from '../test/support/voice-caller.ts';
 import {
+  callDefaultsAgent,
+  DEFAULTS_AGENT_MAIN,
+  DEFAULTS_AGENT_NAME,
   type LocalVoiceStack,
   startLocalVoiceStack,
   startVoiceAgent,
   temporarySpoolDir,
 } from '../test/support/voice-rig.ts';
-import { cryptoRandomBytes, mintSessionToken } from '../workers/livekit/session-token.ts';
 import { MB, sampleTree, type TreeSample } from './process-tree.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
-const DEFAULTS_AGENT = fileURLToPath(new URL('./defaults-agent.ts', import.meta.url));
-const DEFAULTS_AGENT_NAME = 'defaults-agent';
 
 export const VOICE_CAPACITY_SETTINGS = {
   /** The production default of AGENT_MAX_CONCURRENT_JOBS (agent/config.ts). */
@@ -210,33 +210,6 @@ async function turnsAtOnce(stack: LocalVoiceStack, callers: number): Promise<num
   }
 }
 
-/** A caller of the defaults-only agent: a session minted here, since the API dispatches the coach. */
-async function defaultsAgentCaller(stack: LocalVoiceStack): Promise<VoiceCaller> {
-  const { server } = stack;
-  const minted = await mintSessionToken({
-    userId: DEMO_USER_ID,
-    agentType: 'general',
-    livekit: {
-      url: server.url,
-      apiKey: server.apiKey,
-      apiSecret: server.apiSecret,
-      agentName: DEFAULTS_AGENT_NAME,
-      tokenTtlSeconds: 3600,
-    },
-    now: new Date(),
-    randomBytes: cryptoRandomBytes,
-  });
-  return VoiceCaller.joinSession({
-    server_url: server.url,
-    room_name: minted.roomName,
-    participant_identity: minted.identity,
-    participant_token: minted.token,
-    agent_type: 'general',
-    expires_at: minted.expiresAt.toISOString(),
-    agent_join_timeout_ms: 8000,
-  });
-}
-
 /** The longest stall the framework's event-loop monitor logged (0 when none passed its 100 ms bar). */
 function longestLoopStall(lines: readonly LogLine[]): number {
   const stalls = lines
@@ -295,14 +268,14 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
       apiUrl: stack.api.url,
       standins: stack.standins,
       spoolDir: spool.dir,
-      main: DEFAULTS_AGENT,
+      main: DEFAULTS_AGENT_MAIN,
       agentName: DEFAULTS_AGENT_NAME,
     });
     try {
       // The framework's production default: min(CPUs, 4) warm processes.
       const warmDefaults = Math.min(4, availableParallelism());
       const yardstick = await costOfOneCall(defaults, warmDefaults, () =>
-        defaultsAgentCaller(stack),
+        callDefaultsAgent(stack.server, DEMO_USER_ID),
       );
       results.defaults_agent_cpu_ms_per_call_second = yardstick.cpuMsPerCallSecond;
       results.defaults_agent_rss_mb_per_active_call = yardstick.rssMbPerActiveCall;

@@ -27,23 +27,22 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nearestRank } from '../agent/session-stats.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
-import type { CreateSessionResponse } from '../shared/schemas.ts';
 import type { AgentProcess } from '../test/e2e/agent-process.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
 import { type TurnParts, type TurnTimeline, turnParts } from '../test/support/turn-timeline.ts';
-import { VoiceCaller } from '../test/support/voice-caller.ts';
+import type { VoiceCaller } from '../test/support/voice-caller.ts';
 import {
+  callDefaultsAgent,
+  DEFAULTS_AGENT_MAIN,
+  DEFAULTS_AGENT_NAME,
   type LocalVoiceStack,
   startLocalVoiceStack,
   startVoiceAgent,
   takeTurn,
   temporarySpoolDir,
 } from '../test/support/voice-rig.ts';
-import { cryptoRandomBytes, mintSessionToken } from '../workers/livekit/session-token.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
-const DEFAULTS_AGENT_MAIN = fileURLToPath(new URL('./defaults-agent.ts', import.meta.url));
-const DEFAULTS_AGENT_NAME = 'defaults-agent';
 
 export const VOICE_BENCH_SETTINGS = {
   turnsPerProfile: Number(process.env.VOICE_BENCH_TURNS ?? 15),
@@ -211,32 +210,6 @@ function stagesAtP50(profile: string, staged: readonly StagedTurn[]): Record<str
   };
 }
 
-/** A session with the defaults-only agent: the API dispatches only the coach, so mint its own. */
-async function defaultsAgentSession(stack: LocalVoiceStack): Promise<CreateSessionResponse> {
-  const { server } = stack;
-  const minted = await mintSessionToken({
-    userId: DEMO_USER_ID,
-    agentType: 'general',
-    livekit: {
-      url: server.url,
-      apiKey: server.apiKey,
-      apiSecret: server.apiSecret,
-      agentName: DEFAULTS_AGENT_NAME,
-      tokenTtlSeconds: 3600,
-    },
-    now: new Date(),
-    randomBytes: cryptoRandomBytes,
-  });
-  return {
-    server_url: server.url,
-    room_name: minted.roomName,
-    participant_identity: minted.identity,
-    participant_token: minted.token,
-    agent_type: 'general',
-    expires_at: minted.expiresAt.toISOString(),
-  };
-}
-
 async function writeResults(results: Record<string, number>): Promise<void> {
   const existing = await readFile(RESULTS, 'utf8').then(
     (text) => JSON.parse(text) as Record<string, number>,
@@ -265,7 +238,7 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
     };
     const yardstick: Contender = {
       name: 'defaults_agent',
-      caller: await VoiceCaller.joinSession(await defaultsAgentSession(stack)),
+      caller: await callDefaultsAgent(stack.server, DEMO_USER_ID),
     };
     const contenders = [coach, yardstick];
     for (const { caller } of contenders) {

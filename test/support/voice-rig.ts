@@ -9,9 +9,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEV_DEFAULTS, withDevDefaults } from '../../shared/dev-defaults.ts';
 import type { AgentType } from '../../shared/schemas.ts';
 import { mintUserToken } from '../../shared/user-token.ts';
+import { cryptoRandomBytes, mintSessionToken } from '../../workers/livekit/session-token.ts';
 import { silentLogger } from '../../workers/logger.ts';
 import { type ApiServer, startApiServer } from '../../workers/server.ts';
 import { type AgentProcess, startAgentProcess } from '../e2e/agent-process.ts';
@@ -135,6 +137,44 @@ export async function callCoach(
 ): Promise<VoiceCaller> {
   const userToken = await mintUserToken({ userId, secret: DEV_DEFAULTS.AUTH_JWT_SECRET });
   return VoiceCaller.call({ ...options, apiUrl, userToken, agentType });
+}
+
+/** The benchmark's yardstick (bench/defaults-agent.ts) registers under this name. */
+export const DEFAULTS_AGENT_NAME = 'defaults-agent';
+export const DEFAULTS_AGENT_MAIN = fileURLToPath(
+  new URL('../../bench/defaults-agent.ts', import.meta.url),
+);
+
+/**
+ * A caller of the defaults-only agent. The API dispatches only the coach, so the session is
+ * minted here the way the API mints one, with the yardstick's name in the dispatch.
+ */
+export async function callDefaultsAgent(
+  server: LivekitServer,
+  userId: string,
+): Promise<VoiceCaller> {
+  const minted = await mintSessionToken({
+    userId,
+    agentType: 'general',
+    livekit: {
+      url: server.url,
+      apiKey: server.apiKey,
+      apiSecret: server.apiSecret,
+      agentName: DEFAULTS_AGENT_NAME,
+      tokenTtlSeconds: 3600,
+    },
+    now: new Date(),
+    randomBytes: cryptoRandomBytes,
+  });
+  return VoiceCaller.joinSession({
+    server_url: server.url,
+    room_name: minted.roomName,
+    participant_identity: minted.identity,
+    participant_token: minted.token,
+    agent_type: 'general',
+    expires_at: minted.expiresAt.toISOString(),
+    agent_join_timeout_ms: 8000,
+  });
 }
 
 export interface CallerTurn {

@@ -277,9 +277,14 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
         try {
           return await work;
         } catch (error) {
-          const events = rig.agent.logs.filter((line) => typeof line.event === 'string');
+          // What the agent did (its own lines, not the framework's chatter) and what it said.
+          const events = rig.agent.logs
+            .filter((line) => typeof line.event === 'string' || typeof line.job_id === 'string')
+            .slice(-80);
+          const said = rig.standins.cartesia.generations.slice(genBefore).map((g) => g.transcript);
           throw new Error(
-            `${what}: ${String(error)}\nagent events: ${events.map((l) => JSON.stringify(l)).join('\n')}`,
+            `${what}: ${String(error)}\nagent lines: ${events.map((l) => JSON.stringify(l)).join('\n')}` +
+              `\nspoken: ${JSON.stringify(said)}`,
           );
         }
       };
@@ -293,17 +298,38 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
         }),
       );
       expect(heard.every((at) => at > 0)).toBe(true);
+      const answerOf = (name: string) =>
+        rig.standins.voiceLlm.requests
+          .slice(llmBefore)
+          .find(
+            (r) =>
+              JSON.stringify(r.body.messages[0]).includes(`Name: ${name}.`) &&
+              r.body.messages.at(-1)?.role === 'tool',
+          );
+      // Five sessions, five callers and the rest of the suite on two cores can starve a job
+      // process past the model's 1.2 s first-token deadline; the coach then says it is having
+      // trouble and asks again (agent/resilience/reply-deadline.ts). A caller does what it asks,
+      // at most twice; what is checked is that every answer is the caller's own.
+      let askedAgain = 0;
+      await Promise.all(
+        calls.map(async (caller, i) => {
+          const name = String(everyone[i]?.profile.name);
+          for (let attempt = 0; attempt < 2; attempt++) {
+            await caller.waitForCoachSilence();
+            if (answerOf(name)) return;
+            askedAgain++;
+            const turn = await caller.say(CALLER_LINES.workout);
+            await step(`reply to caller ${i}`, caller.waitForCoachSound(turn.endedAt, 60_000));
+          }
+        }),
+      );
+      console.log(`five callers: ${askedAgain} question(s) asked again after an apology`);
       for (const seed of everyone) {
         const name = String(seed.profile.name);
         const expected = todaysExercises(seed);
-        const request = await eventually(`${name}'s answer`, () =>
-          rig.standins.voiceLlm.requests
-            .slice(llmBefore)
-            .find(
-              (r) =>
-                JSON.stringify(r.body.messages[0]).includes(`Name: ${name}.`) &&
-                r.body.messages.at(-1)?.role === 'tool',
-            ),
+        const request = await step(
+          `${name}'s answer`,
+          eventually(`${name}'s answer`, () => answerOf(name)),
         );
         const toolResult = JSON.stringify(request.body.messages.at(-1));
         // Each exercise is one line of the tool's answer, "<name>: <sets> sets of ...".

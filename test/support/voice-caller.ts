@@ -91,14 +91,6 @@ interface SoundWaiter {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** After a stall (a busy machine), the microphone catches up at most this much at once. */
 const MAX_CATCH_UP_FRAMES = 20;
-/**
- * The most audio the microphone may hold in its AudioSource before WebRTC takes it. A phone's
- * microphone hands its audio to WebRTC as it is captured; the AudioSource queue instead fills up
- * (to its 200 ms) while the room connects and then stays full, so every word would reach the
- * agent 200 ms late and every turn would measure 200 ms slower than a phone. Silence beyond this
- * is dropped until the queue is back to it (speech never is).
- */
-const MAX_MICROPHONE_BACKLOG_MS = 20;
 
 /** Asks the edge API for a voice session exactly as the app does. */
 export async function requestSession(
@@ -309,18 +301,21 @@ export class VoiceCaller {
         due = MAX_CATCH_UP_FRAMES;
       }
       for (; due > 0 && this.running; due--) {
-        sent++;
-        const speech = this.nextSpeechFrame(samplesPerFrame);
-        if (!speech && this.source.queuedDuration > MAX_MICROPHONE_BACKLOG_MS) continue;
-        const data = speech ?? silence;
+        const data = this.nextSpeechFrame(samplesPerFrame) ?? silence;
         await this.source.captureFrame(new AudioFrame(data, sampleRate, 1, samplesPerFrame));
+        sent++;
         this.finishSpokenSpeech();
       }
       await sleep(frameMs / 2);
     }
   }
 
-  /** When audio captured now goes out to WebRTC: after what the source still holds. */
+  /**
+   * When audio captured now goes out to WebRTC: after what the source still holds. The queue
+   * fills to its 200 ms while the room connects and stays full (which lets the microphone ride
+   * out a stalled test process without gaps in its speech), so a frame leaves about 200 ms after
+   * it is captured; the caller's speech is timed by when it leaves, as a phone's would be.
+   */
   private leavesMicrophoneAt(): number {
     return performance.now() + this.source.queuedDuration;
   }

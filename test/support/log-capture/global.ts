@@ -1,5 +1,5 @@
 /**
- * The node project's global setup: opens the run's capture directory before any worker starts
+ * The node projects' global setup: opens the run's capture directory before any worker starts
  * (workers inherit its path through the environment) and, once every test has run, fails the run
  * if any captured line holds a secret, a JWT or a demo user's name or email.
  */
@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { CAPTURE_DIR_VARIABLE, findLeaks } from './capture.ts';
 
 export function setup(): () => void {
+  // Both node projects (the real-time voice files run as their own) share one capture: the
+  // first setup opens it and checks it at the end.
+  if (process.env[CAPTURE_DIR_VARIABLE]) return () => undefined;
   const dir = mkdtempSync(join(tmpdir(), 'test-log-capture-'));
   process.env[CAPTURE_DIR_VARIABLE] = dir;
   return () => {

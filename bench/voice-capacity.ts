@@ -1,24 +1,5 @@
-/**
- * What a call costs the agent server, and how many calls this machine holds, on the voice rig
- * (test/support/voice-rig.ts): real livekit-server, the real agent server process, simulated
- * callers speaking real speech over WebRTC, provider stand-ins at published latencies. Merges its
- * keys into bench/results/voice.json (the latency bench writes the others).
- *
- * - Greeting at full load: as many callers as the coach has job slots (the production default,
- *   every slot prewarmed) join at once; each times its joining to the coach's first sound.
- * - Cost per call, the coach and the defaults-only agent (bench/defaults-agent.ts) in the same
- *   run: one caller takes turns; the CPU time of the agent's process tree (the main process and
- *   every job process, from /proc) per second of conversation, beyond what the same tree uses
- *   idle, and the resident memory the tree gains while the call is active.
- * - Concurrent callers: 1, 2, 3, ... callers at once, each taking turns with the same line, until
- *   a level's turn p95 (end of the caller's speech to the first coach sound) is 2 s or more.
- *   The bench's own callers (WebRTC, audio) share the machine's CPU with the agent, as they did
- *   in the issue's measurement.
- */
-import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { nearestRank } from '../agent/session-stats.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import { DEV_DEFAULTS } from '../shared/dev-defaults.ts';
 import type { AgentProcess, LogLine } from '../test/e2e/agent-process.ts';
@@ -29,13 +10,14 @@ import {
   DEFAULTS_AGENT_MAIN,
   DEFAULTS_AGENT_NAME,
   type LocalVoiceStack,
+  PUBLISHED_PROVIDER_LATENCIES,
+  setProviderLatencies,
   startLocalVoiceStack,
   startVoiceAgent,
   temporarySpoolDir,
 } from '../test/support/voice-rig.ts';
 import { MB, sampleTree, type TreeSample } from './process-tree.ts';
-
-const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
+import { mergeVoiceResults, percentile, round } from './voice-results.ts';
 
 export const VOICE_CAPACITY_SETTINGS = {
   /** The production default of AGENT_MAX_CONCURRENT_JOBS (agent/config.ts). */
@@ -54,24 +36,9 @@ export const VOICE_CAPACITY_SETTINGS = {
   idleWindowMs: 5000,
 } as const;
 
-/** Published provider latencies, as in bench/voice.ts's projected profile. */
-function atPublishedLatencies(stack: LocalVoiceStack): void {
-  stack.standins.deepgram.setTiming({ endpointingMs: 200, replyDelayMs: 50 });
-  stack.standins.voiceLlm.setFirstTokenDelay(350);
-  stack.standins.cartesia.setTimeToFirstByte(90);
-}
-
 /** Less resident memory change than this in a second: nothing is loading any more. */
 const STEADY_RSS_BYTES = 3 * 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (value: number) => Math.round(value * 10) / 10;
-const percentile = (values: readonly number[], p: number) =>
-  round(
-    nearestRank(
-      [...values].sort((a, b) => a - b),
-      p,
-    ),
-  );
 
 function pidOf(agent: AgentProcess): number {
   const { pid } = agent.child;
@@ -220,14 +187,6 @@ function longestLoopStall(lines: readonly LogLine[]): number {
   return round(Math.max(0, ...stalls));
 }
 
-async function mergeResults(results: Record<string, number>): Promise<void> {
-  const existing: unknown = await readFile(RESULTS, 'utf8')
-    .then((text): unknown => JSON.parse(text))
-    .catch(() => ({}));
-  const base = existing !== null && typeof existing === 'object' ? existing : {};
-  await writeFile(RESULTS, `${JSON.stringify({ ...base, ...results }, null, 2)}\n`);
-}
-
 export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
   const settings = VOICE_CAPACITY_SETTINGS;
   const results: Record<string, number> = {};
@@ -240,7 +199,7 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
   try {
     // Every caller says the same line, so one transcript serves every stream at once.
     stack.standins.deepgram.setTranscriber(() => CALLER_LINES.progress);
-    atPublishedLatencies(stack);
+    setProviderLatencies(stack.standins, PUBLISHED_PROVIDER_LATENCIES);
 
     const warm = await settledTree(stack.agent, settings.slots + 1);
     results.agent_rss_mb_idle_server = round(warm.rssBytes / MB);
@@ -311,7 +270,7 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
       await settledTree(stack.agent, settings.slots + 1);
     }
     results.concurrent_callers_p95_under_2s = held;
-    await mergeResults(results);
+    await mergeVoiceResults(results);
     return results;
   } finally {
     await stack.agent.stop();

@@ -1,31 +1,4 @@
-/**
- * The voice turn, measured on the whole local path: a simulated caller speaks real speech
- * (espeak-ng) over a real livekit-server to the real agent server process, and times the end of
- * its speech to the first non-silent frame of the coach's answer. Writes its keys into
- * bench/results/voice.json (a flat object of numbers; other voice benchmarks add theirs).
- *
- * Two settings of the provider stand-ins, the same turns for each:
- * - overhead: the stand-ins add nothing (no model or speech delay, the transcript as soon as the
- *   Deepgram stand-in has heard OVERHEAD_ENDPOINTING_MS of quiet, the least that tells the end of
- *   a sentence from a pause inside it), so what is left is the system's own share: VAD and end of
- *   turn, the agent's pipeline, WebRTC through livekit-server.
- * - projected: the stand-ins set to published provider latencies (transcript 250 ms after the
- *   end of speech, model first token 350 ms, speech first byte 90 ms): what a user would hear with
- *   the hosted providers on a good day. `projected_system_share_*` is that minus those 690 ms.
- *
- * The yardstick: an agent with nothing but the framework's defaults (bench/defaults-agent.ts,
- * same plugins, no tools) runs on the same livekit-server and stand-ins, and takes its turn right
- * after each coach turn, so `voice_vs_default_agent_ratio_*` compares them under the same load.
- *
- * Each coach turn is also lined up stage by stage (turn-timeline.ts, plus the commit time the
- * agent logs per turn): `<profile>_at_<stage>_p50_ms` is when each stage happened after the end of
- * speech, `<profile>_<part>_p50_ms` how long each part took, so a regression names its stage.
- * Barge-in: the caller talks over a long answer; `barge_in_stop_*` is from the caller's first
- * word to the end of the coach audio it hears.
- */
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { nearestRank } from '../agent/session-stats.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import type { AgentProcess } from '../test/e2e/agent-process.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
@@ -36,13 +9,15 @@ import {
   DEFAULTS_AGENT_MAIN,
   DEFAULTS_AGENT_NAME,
   type LocalVoiceStack,
+  type ProviderLatencies,
+  PUBLISHED_PROVIDER_LATENCIES,
+  setProviderLatencies,
   startLocalVoiceStack,
   startVoiceAgent,
   takeTurn,
   temporarySpoolDir,
 } from '../test/support/voice-rig.ts';
-
-const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
+import { mergeVoiceResults, percentile } from './voice-results.ts';
 
 export const VOICE_BENCH_SETTINGS = {
   turnsPerProfile: Number(process.env.VOICE_BENCH_TURNS ?? 15),
@@ -56,12 +31,8 @@ export const VOICE_BENCH_SETTINGS = {
 /** The least quiet that ends an utterance without splitting a sentence at its inner pauses. */
 const OVERHEAD_ENDPOINTING_MS = 200;
 
-interface Profile {
+interface Profile extends ProviderLatencies {
   name: 'overhead' | 'projected';
-  endpointingMs: number;
-  transcriptDelayMs: number;
-  modelFirstTokenMs: number;
-  speechFirstByteMs: number;
 }
 
 const PROFILES: readonly Profile[] = [
@@ -72,14 +43,7 @@ const PROFILES: readonly Profile[] = [
     modelFirstTokenMs: 0,
     speechFirstByteMs: 0,
   },
-  // 200 ms of quiet plus 50 ms to answer: the transcript 250 ms after the end of speech.
-  {
-    name: 'projected',
-    endpointingMs: 200,
-    transcriptDelayMs: 50,
-    modelFirstTokenMs: 350,
-    speechFirstByteMs: 90,
-  },
+  { name: 'projected', ...PUBLISHED_PROVIDER_LATENCIES },
 ];
 
 /** What the providers themselves take in a profile: the rest of a turn is the system's. */
@@ -102,15 +66,6 @@ interface Measured {
   staged: StagedTurn[];
   /** Turns whose stages could not be told apart (e.g. the stand-in split the sentence in two). */
   unattributed: number;
-}
-
-function applyProfile(stack: LocalVoiceStack, profile: Profile): void {
-  stack.standins.deepgram.setTiming({
-    endpointingMs: profile.endpointingMs,
-    replyDelayMs: profile.transcriptDelayMs,
-  });
-  stack.standins.voiceLlm.setFirstTokenDelay(profile.modelFirstTokenMs);
-  stack.standins.cartesia.setTimeToFirstByte(profile.speechFirstByteMs);
 }
 
 async function measureTurns(
@@ -169,17 +124,6 @@ async function measureBargeIns(stack: LocalVoiceStack, contender: Contender, tri
   return stops;
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-function percentile(values: readonly number[], p: number): number {
-  return round(
-    nearestRank(
-      [...values].sort((a, b) => a - b),
-      p,
-    ),
-  );
-}
-
 function p50s<T extends object>(prefix: string, rows: readonly T[], rename: (k: string) => string) {
   const keys = Object.keys(rows[0] ?? {}) as Array<keyof T>;
   return Object.fromEntries(
@@ -208,14 +152,6 @@ function stagesAtP50(profile: string, staged: readonly StagedTurn[]): Record<str
     ...p50s(`${profile}_at`, stages, (k) => k),
     ...p50s(profile, parts, (k) => k.replace(/_ms$/, '')),
   };
-}
-
-async function writeResults(results: Record<string, number>): Promise<void> {
-  const existing = await readFile(RESULTS, 'utf8').then(
-    (text) => JSON.parse(text) as Record<string, number>,
-    () => ({}),
-  );
-  await writeFile(RESULTS, `${JSON.stringify({ ...existing, ...results }, null, 2)}\n`);
 }
 
 export async function runVoiceBench(): Promise<Record<string, number>> {
@@ -248,7 +184,7 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
     const results: Record<string, number> = {};
     try {
       for (const profile of PROFILES) {
-        applyProfile(stack, profile);
+        setProviderLatencies(stack.standins, profile);
         const measured = await measureTurns(
           stack,
           contenders,
@@ -275,7 +211,7 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
         Object.assign(results, stagesAtP50(profile.name, ours.staged));
         results[`${profile.name}_turns_without_stages`] = ours.unattributed;
       }
-      applyProfile(stack, PROFILES[1] as Profile);
+      setProviderLatencies(stack.standins, PUBLISHED_PROVIDER_LATENCIES);
       for (const contender of contenders) {
         const stops = await measureBargeIns(stack, contender, VOICE_BENCH_SETTINGS.bargeIns);
         const prefix = contender.name === 'coach' ? '' : 'defaults_agent_';
@@ -288,7 +224,7 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
     }
     results.turns_per_profile = VOICE_BENCH_SETTINGS.turnsPerProfile;
     results.overhead_stt_endpointing_ms = OVERHEAD_ENDPOINTING_MS;
-    await writeResults(results);
+    await mergeVoiceResults(results);
     return results;
   } finally {
     await defaultsAgent?.stop();

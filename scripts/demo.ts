@@ -15,7 +15,13 @@ import { CALLER_LINES } from '../test/support/coach-script.ts';
 import { findLivekitServerBinary } from '../test/support/livekit-server.ts';
 import type { TurnTimeline } from '../test/support/turn-timeline.ts';
 import type { VoiceCaller } from '../test/support/voice-caller.ts';
-import { type LocalVoiceStack, startLocalVoiceStack, takeTurn } from '../test/support/voice-rig.ts';
+import {
+  type LocalVoiceStack,
+  PUBLISHED_PROVIDER_LATENCIES,
+  setProviderLatencies,
+  startLocalVoiceStack,
+  takeTurn,
+} from '../test/support/voice-rig.ts';
 import { PLAYGROUND_PATH } from '../workers/playground/assets.ts';
 
 /** No scripted caller: the stack stays up for the playground page (README "Try it in a browser"). */
@@ -23,13 +29,6 @@ const PLAYGROUND_ONLY = process.argv.includes('--playground');
 const INSTALL_SCRIPT = fileURLToPath(new URL('./install-livekit-server.sh', import.meta.url));
 /** The coach has finished a reply once it has been quiet this long. */
 const SETTLE_MS = 1200;
-
-/** The stand-ins at published provider latencies (the same as the bench's projected setting). */
-function providerLatencies(stack: LocalVoiceStack): void {
-  stack.standins.deepgram.setTiming({ endpointingMs: 200, replyDelayMs: 50 });
-  stack.standins.voiceLlm.setFirstTokenDelay(350);
-  stack.standins.cartesia.setTimeToFirstByte(90);
-}
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
   ensureLivekitServer();
   say('Starting livekit-server, the API (embedded defaults), the stand-ins and the agent...');
   const stack = await startLocalVoiceStack();
-  providerLatencies(stack);
+  setProviderLatencies(stack.standins, PUBLISHED_PROVIDER_LATENCIES);
   say(
     'Ready. Stand-ins at provider latencies: transcript 250 ms after speech, model first token 350 ms, speech first byte 90 ms.\n',
   );

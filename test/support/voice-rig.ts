@@ -67,6 +67,36 @@ export async function startVoiceStandins(): Promise<VoiceStandins> {
   };
 }
 
+/** How long each provider stand-in takes, as the voice benchmark and the demo set them. */
+export interface ProviderLatencies {
+  /** Quiet the Deepgram stand-in waits for before it ends an utterance. */
+  endpointingMs: number;
+  /** Then how long it takes to send the transcript. */
+  transcriptDelayMs: number;
+  modelFirstTokenMs: number;
+  speechFirstByteMs: number;
+}
+
+/**
+ * Published provider latencies: the transcript 250 ms after the end of speech (200 ms of quiet
+ * plus 50 ms to answer), the model's first token at 350 ms, speech's first byte at 90 ms.
+ */
+export const PUBLISHED_PROVIDER_LATENCIES: ProviderLatencies = {
+  endpointingMs: 200,
+  transcriptDelayMs: 50,
+  modelFirstTokenMs: 350,
+  speechFirstByteMs: 90,
+};
+
+export function setProviderLatencies(standins: VoiceStandins, latencies: ProviderLatencies): void {
+  standins.deepgram.setTiming({
+    endpointingMs: latencies.endpointingMs,
+    replyDelayMs: latencies.transcriptDelayMs,
+  });
+  standins.voiceLlm.setFirstTokenDelay(latencies.modelFirstTokenMs);
+  standins.cartesia.setTimeToFirstByte(latencies.speechFirstByteMs);
+}
+
 /** The edge API's environment additions that point its orchestrator at the specialist stand-in. */
 export function orchestratorEnv(standins: VoiceStandins): Record<string, string> {
   return {

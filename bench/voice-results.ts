@@ -1,0 +1,30 @@
+/**
+ * What the voice benchmarks share: their percentiles (nearest rank, 0.1 ms) and their results
+ * file, bench/results/voice.json, which each of them updates with its own keys only.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { nearestRank } from '../agent/session-stats.ts';
+
+const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
+
+export const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The nearest-rank `p`th percentile of `values`, rounded to 0.1 ms. */
+export function percentile(values: readonly number[], p: number): number {
+  return round(
+    nearestRank(
+      [...values].sort((a, b) => a - b),
+      p,
+    ),
+  );
+}
+
+/** Writes `results` into voice.json, keeping the keys the other voice benchmark wrote. */
+export async function mergeVoiceResults(results: Record<string, number>): Promise<void> {
+  const existing: unknown = await readFile(RESULTS, 'utf8')
+    .then((text): unknown => JSON.parse(text))
+    .catch(() => ({}));
+  const base = existing !== null && typeof existing === 'object' ? existing : {};
+  await writeFile(RESULTS, `${JSON.stringify({ ...base, ...results }, null, 2)}\n`);
+}

@@ -6,6 +6,7 @@ import { captureOutput } from './test/support/log-capture/capture.ts';
 const REAL_TIME_VOICE_FILES = [
   'test/e2e/voice-*.test.ts',
   'test/e2e/deepgram-listening.test.ts',
+  'test/e2e/deepgram-flux.test.ts',
   'test/e2e/demo.test.ts',
   'test/playground/browser.test.ts',
 ];

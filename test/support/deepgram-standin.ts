@@ -1,6 +1,7 @@
 /**
- * A local stand-in for Deepgram's streaming speech-to-text API (`wss://api.deepgram.com/v1/listen`).
- * It speaks the live protocol the Deepgram plugin of @livekit/agents uses: `Authorization: Token`
+ * A local stand-in for Deepgram's streaming speech-to-text API: Nova's `/v1/listen` and Flux's
+ * `/v2/listen` (turns, eager end of turn: flux-turns.ts). On `/v1/listen` it speaks the live
+ * protocol the Deepgram plugin of @livekit/agents uses: `Authorization: Token`
  * on the upgrade (401 with Deepgram's error body otherwise), linear16 audio as binary frames,
  * `KeepAlive` / `Finalize` / `CloseStream` control messages, and `SpeechStarted`, `Results` and
  * `Metadata` messages back. Tests decide what the "user" said with `speak()`, or let the stand-in
@@ -15,10 +16,13 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { FluxTurns, parseFluxParams } from './flux-turns.ts';
 import { type DetectedUtterance, UtteranceDetector } from './utterance-detector.ts';
 
 export interface DeepgramStream {
   requestId: string;
+  /** `v1` (Nova, `/v1/listen`) or `v2` (Flux, `/v2/listen`). */
+  api: 'v1' | 'v2';
   /** The query of the upgrade request: model, language, encoding, sample_rate, ... */
   params: URLSearchParams;
   /** Bytes of linear16 audio received so far. */
@@ -33,8 +37,16 @@ export interface HeardUtterance extends DetectedUtterance {
   requestId: string;
   /** Undefined when nothing was scripted for it (an empty final result was sent). */
   transcript?: string;
-  /** performance.now() when its Results message went out; undefined when the socket was dropped. */
+  /**
+   * performance.now() when its transcript went out (Flux: the `EagerEndOfTurn`, or the
+   * `EndOfTurn` when eager turns are off); undefined when the socket was dropped.
+   */
   sentAt?: number;
+  /**
+   * When its final transcript went out: Nova's `Results` (with `sentAt`), Flux's `EndOfTurn`
+   * (undefined when the caller resumed before it).
+   */
+  finalAt?: number;
   /** How the socket was dropped instead of answering, when a drop was armed. */
   dropped?: SocketDrop;
 }
@@ -46,10 +58,14 @@ export type SocketDrop = { kind: 'terminate' } | { kind: 'close'; code: number; 
 export type Transcriber = (utterance: HeardUtterance, stream: DeepgramStream) => string | undefined;
 
 export interface ListeningTiming {
-  /** Quiet after speech that ends an utterance. */
+  /** Nova: quiet after speech that ends an utterance. */
   endpointingMs: number;
-  /** Extra wait after the end is detected before the transcript goes out. */
+  /** Nova: extra wait after the end is detected before the transcript goes out. */
   replyDelayMs: number;
+  /** Flux: quiet after speech before `EagerEndOfTurn` (streams that asked for it). */
+  eagerEndOfTurnMs: number;
+  /** Flux: quiet after speech before `EndOfTurn`. */
+  endOfTurnMs: number;
 }
 
 export interface DeepgramStandinOptions extends Partial<ListeningTiming> {
@@ -60,6 +76,8 @@ export const defaultDeepgramStandinOptions = {
   // Longer than the pauses espeak-ng makes inside one sentence, so an utterance is not split.
   endpointingMs: 300,
   replyDelayMs: 0,
+  eagerEndOfTurnMs: 150,
+  endOfTurnMs: 300,
 } as const satisfies ListeningTiming;
 
 export interface DeepgramStandin {
@@ -124,6 +142,8 @@ interface OpenStream {
   record: DeepgramStream;
   socket: WebSocket;
   detector: UtteranceDetector;
+  /** Flux streams only. */
+  flux?: FluxTurns;
 }
 
 /** Samples per second across all channels. */
@@ -219,7 +239,7 @@ function handleMessage(open: OpenStream, data: RawData, isBinary: boolean): void
   }
   record.controlMessages.push(type);
   if (type === 'CloseStream') {
-    socket.send(JSON.stringify(metadataMessage(record)));
+    if (record.api === 'v1') socket.send(JSON.stringify(metadataMessage(record)));
     socket.close(1000);
   }
 }
@@ -230,10 +250,10 @@ export async function startDeepgramStandin(
   const options =
     typeof apiKeyOrOptions === 'string' ? { apiKey: apiKeyOrOptions } : apiKeyOrOptions;
   const apiKey = options.apiKey ?? `dg-${randomUUID()}`;
-  const timing: ListeningTiming = {
-    endpointingMs: options.endpointingMs ?? defaultDeepgramStandinOptions.endpointingMs,
-    replyDelayMs: options.replyDelayMs ?? defaultDeepgramStandinOptions.replyDelayMs,
-  };
+  const timing: ListeningTiming = { ...defaultDeepgramStandinOptions };
+  for (const key of Object.keys(timing) as (keyof ListeningTiming)[]) {
+    timing[key] = options[key] ?? timing[key];
+  }
   const streams: DeepgramStream[] = [];
   const utterances: HeardUtterance[] = [];
   const queuedTranscripts: string[] = [];
@@ -251,12 +271,19 @@ export async function startDeepgramStandin(
       dropSocket(entry.socket, heard.dropped);
       return;
     }
+    if (entry.flux) {
+      heard.transcript = entry.flux.paused(detected.endSeconds, heard, () =>
+        transcriber(heard, entry.record),
+      );
+      return;
+    }
     heard.transcript = transcriber(heard, entry.record);
     const send = () => {
       if (entry.record.closed) return;
       const message = resultsMessage(entry.record, heard.transcript ?? '', detected.startSeconds);
       entry.socket.send(JSON.stringify(message));
       heard.sentAt = performance.now();
+      heard.finalAt = heard.sentAt;
     };
     if (timing.replyDelayMs > 0) setTimeout(send, timing.replyDelayMs);
     else send();
@@ -264,12 +291,18 @@ export async function startDeepgramStandin(
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ err_code: 'NOT_FOUND', err_msg: 'only /v1/listen is served' }));
+    res.end(
+      JSON.stringify({
+        err_code: 'NOT_FOUND',
+        err_msg: 'only /v1/listen and /v2/listen are served',
+      }),
+    );
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/v1/listen') {
+    const api = url.pathname === '/v1/listen' ? 'v1' : url.pathname === '/v2/listen' ? 'v2' : null;
+    if (!api) {
       rejectUpgrade(socket, 404, 'Not Found', { err_code: 'NOT_FOUND', err_msg: url.pathname });
       return;
     }
@@ -281,7 +314,9 @@ export async function startDeepgramStandin(
       });
       return;
     }
-    const problem = invalidParams(url.searchParams);
+    const fluxParams = api === 'v2' ? parseFluxParams(url.searchParams) : undefined;
+    const problem =
+      invalidParams(url.searchParams) ?? (typeof fluxParams === 'string' ? fluxParams : null);
     if (problem) {
       rejectUpgrade(socket, 400, 'Bad Request', { err_code: 'Bad Request', err_msg: problem });
       return;
@@ -289,32 +324,51 @@ export async function startDeepgramStandin(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const record: DeepgramStream = {
         requestId: randomUUID(),
+        api,
         params: url.searchParams,
         audioBytes: 0,
         controlMessages: [],
         closed: false,
       };
+      const send = (message: object) => {
+        if (!record.closed) ws.send(JSON.stringify(message));
+      };
+      const flux =
+        fluxParams && typeof fluxParams !== 'string'
+          ? new FluxTurns({ send, requestId: record.requestId }, fluxParams, timing)
+          : undefined;
       const entry: OpenStream = {
         record,
         socket: ws,
-        // The shared timing object itself, so setTiming reaches streams already open.
-        detector: new UtteranceDetector(timing, {
-          onSpeechStarted: (startSeconds) => {
-            if (record.params.get('vad_events') === 'true' && !record.closed) {
-              ws.send(
-                JSON.stringify({ type: 'SpeechStarted', channel: [0], timestamp: startSeconds }),
-              );
-            }
+        flux,
+        // The shared timing object itself (read at each use), so setTiming reaches open streams.
+        detector: new UtteranceDetector(
+          flux
+            ? {
+                get endpointingMs() {
+                  return flux.pauseMs;
+                },
+              }
+            : timing,
+          {
+            onSpeechStarted: (startSeconds) => {
+              if (flux) flux.speechStarted(startSeconds);
+              else if (record.params.get('vad_events') === 'true') {
+                send({ type: 'SpeechStarted', channel: [0], timestamp: startSeconds });
+              }
+            },
+            onUtteranceEnd: (utterance) => onUtteranceEnd(entry, utterance),
           },
-          onUtteranceEnd: (utterance) => onUtteranceEnd(entry, utterance),
-        }),
+        ),
       };
+      if (flux) send(flux.connected());
       streams.push(record);
       open.add(entry);
       ws.on('message', (data, isBinary) => handleMessage(entry, data, isBinary));
       ws.on('close', () => {
         record.closed = true;
         entry.detector.stop();
+        entry.flux?.stop();
         open.delete(entry);
       });
     });
@@ -344,7 +398,11 @@ export async function startDeepgramStandin(
       armedDrop = drop;
     },
     speak(transcript) {
-      for (const { record, socket } of open) {
+      for (const { record, socket, flux } of open) {
+        if (flux) {
+          flux.endTurn(transcript);
+          continue;
+        }
         const start = audioSeconds(record);
         if (record.params.get('vad_events') === 'true') {
           socket.send(JSON.stringify({ type: 'SpeechStarted', channel: [0], timestamp: start }));

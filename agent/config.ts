@@ -38,6 +38,13 @@ export function anthropicOpenAICompatibleUrl(apiRoot: string): string {
  */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
 
+/**
+ * Deepgram Flux: its eager end of turn lets the coach ask the model before the user's turn is
+ * final, about 150 ms sooner than Nova's transcript (README, "Turn-taking and voice latency").
+ * Any other Deepgram model (`nova-3`, `nova-2-general`) runs on the v1 API.
+ */
+export const DEFAULT_DEEPGRAM_MODEL = 'flux-general-en';
+
 const url = z.url({ error: 'must be a URL' });
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int().positive().default(fallback);
@@ -57,8 +64,21 @@ const envSchema = z.object({
 
   DEEPGRAM_API_KEY: z.string().optional(),
   DEEPGRAM_BASE_URL: url.optional(),
-  DEEPGRAM_MODEL: z.string().default('nova-2-general'),
+  DEEPGRAM_MODEL: z.string().default(DEFAULT_DEEPGRAM_MODEL),
   DEEPGRAM_LANGUAGE: z.string().default('en-US'),
+  /**
+   * Flux models only: how sure Flux must be before its eager end of turn (`EagerEndOfTurn`), on
+   * which the coach starts its answer; `off` waits for the end of turn. Deepgram's range.
+   */
+  DEEPGRAM_EAGER_EOT_THRESHOLD: z
+    .union([
+      z.literal('off'),
+      z.coerce
+        .number({ error: 'must be a number or off' })
+        .min(0.3, { error: 'must be between 0.3 and 0.9, or off' })
+        .max(0.9, { error: 'must be between 0.3 and 0.9, or off' }),
+    ])
+    .default(0.4),
 
   CARTESIA_API_KEY: z.string().optional(),
   CARTESIA_BASE_URL: url.optional(),
@@ -127,6 +147,8 @@ export interface SttConfig {
   baseUrl: string | undefined;
   model: string;
   language: string;
+  /** Flux only; undefined when eager end of turn is off. */
+  eagerEotThreshold: number | undefined;
 }
 
 export interface TtsConfig {
@@ -245,6 +267,8 @@ export function loadVoiceAgentConfig(env: EnvSource): VoiceAgentConfig {
       baseUrl: e.DEEPGRAM_BASE_URL,
       model: e.DEEPGRAM_MODEL,
       language: e.DEEPGRAM_LANGUAGE,
+      eagerEotThreshold:
+        e.DEEPGRAM_EAGER_EOT_THRESHOLD === 'off' ? undefined : e.DEEPGRAM_EAGER_EOT_THRESHOLD,
     },
     tts: {
       apiKey: e.CARTESIA_API_KEY ?? '',

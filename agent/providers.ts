@@ -6,7 +6,7 @@
  * and the plugin of a provider that is not used (Google's pulls in @google/genai) would only add
  * to each process's start time and memory.
  */
-import type { llm as llmTypes } from '@livekit/agents';
+import type { llm as llmTypes, stt as sttTypes } from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import type { LlmConfig, SttConfig, TtsConfig } from './config.ts';
@@ -42,12 +42,39 @@ export async function createLlm(config: LlmConfig): Promise<llmTypes.LLM> {
   }
 }
 
-export function createStt(config: SttConfig): deepgram.STT {
+const DEEPGRAM_BASE_URL = 'wss://api.deepgram.com';
+
+/**
+ * Flux models (`flux-general-en`, ...) are served by Deepgram's turn-based `/v2/listen` API and
+ * the plugin's STTv2; every other model by `/v1/listen` and its STT.
+ */
+export function isFluxModel(model: string): boolean {
+  return model.startsWith('flux-');
+}
+
+/** The path of the streaming socket the configured model uses (for the reconnect watch). */
+export function sttSocketPath(config: SttConfig): string {
+  return isFluxModel(config.model) ? '/v2/listen' : '/v1/listen';
+}
+
+export function createStt(config: SttConfig): sttTypes.STT {
+  const baseUrl = (config.baseUrl ?? DEEPGRAM_BASE_URL).replace(/\/+$/, '');
+  if (isFluxModel(config.model)) {
+    // Flux takes no language parameter: the model names it (flux-general-en).
+    return new deepgram.STTv2({
+      apiKey: config.apiKey,
+      model: config.model,
+      endpointUrl: `${baseUrl}${sttSocketPath(config)}`,
+      ...(config.eagerEotThreshold === undefined
+        ? {}
+        : { eagerEotThreshold: config.eagerEotThreshold }),
+    });
+  }
   return new deepgram.STT({
     apiKey: config.apiKey,
     model: config.model,
     language: config.language,
-    ...(config.baseUrl ? { baseUrl: config.baseUrl.replace(/\/+$/, '') } : {}),
+    baseUrl,
   });
 }
 

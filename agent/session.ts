@@ -17,7 +17,7 @@ import { loadCoachingContext } from './context-loader.ts';
 import { readSessionMetadata } from './job-metadata.ts';
 import type { LogSpool } from './log-spool.ts';
 import { JobMetrics } from './metrics/job-metrics.ts';
-import { createLlm, createStt, createTts } from './providers.ts';
+import { createLlm, createStt, createTts, sttSocketPath } from './providers.ts';
 import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
 import { RecoveringTTS } from './resilience/recovering-tts.ts';
 import { RoomEventsPublisher } from './room-events.ts';
@@ -114,7 +114,10 @@ export async function runCoachJob<ProcessData>(
   });
   const session = new voice.AgentSession({
     // Deepgram's plugin never reconnects after a socket drop (see reconnecting-stt.ts).
-    stt: new ReconnectingSTT(createStt(deps.config.stt), { socketPath: '/v1/listen', logger }),
+    stt: new ReconnectingSTT(createStt(deps.config.stt), {
+      socketPath: sttSocketPath(deps.config.stt),
+      logger,
+    }),
     // A dropped speech socket gets the reply again or an apology, never silence.
     tts: new RecoveringTTS(createTts(deps.config.tts), { logger }),
     llm: await createLlm(deps.config.llm),

@@ -1,16 +1,20 @@
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_DEEPGRAM_MODEL } from '../agent/config.ts';
+import { isFluxModel } from '../agent/providers.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import type { AgentProcess } from '../test/e2e/agent-process.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
 import { type TurnParts, type TurnTimeline, turnParts } from '../test/support/turn-timeline.ts';
 import type { VoiceCaller } from '../test/support/voice-caller.ts';
 import {
+  callAgentNamed,
   callDefaultsAgent,
   DEFAULTS_AGENT_MAIN,
   DEFAULTS_AGENT_NAME,
   type LocalVoiceStack,
   type ProviderLatencies,
   PUBLISHED_PROVIDER_LATENCIES,
+  providerDelayMs,
   setProviderLatencies,
   startLocalVoiceStack,
   startVoiceAgent,
@@ -40,19 +44,27 @@ const PROFILES: readonly Profile[] = [
     name: 'overhead',
     endpointingMs: OVERHEAD_ENDPOINTING_MS,
     transcriptDelayMs: 0,
+    // Flux on the same quiet as Nova, its eager and final ends of turn at once.
+    eagerEndOfTurnMs: OVERHEAD_ENDPOINTING_MS,
+    endOfTurnMs: OVERHEAD_ENDPOINTING_MS,
     modelFirstTokenMs: 0,
     speechFirstByteMs: 0,
   },
   { name: 'projected', ...PUBLISHED_PROVIDER_LATENCIES },
 ];
 
-/** What the providers themselves take in a profile: the rest of a turn is the system's. */
-const providerDelayMs = (p: Profile) =>
-  p.endpointingMs + p.transcriptDelayMs + p.modelFirstTokenMs + p.speechFirstByteMs;
+/**
+ * The yardstick and the second coach run on Nova (`/v1/listen`): the starter's speech-to-text,
+ * and the coach's before Flux became its default.
+ */
+const NOVA_MODEL = 'nova-2-general';
+const COACH_ON_NOVA_NAME = 'coach-on-nova';
 
 /** One agent under test and the caller talking to it. */
 interface Contender {
-  name: 'coach' | 'defaults_agent';
+  /** `coach` runs on the defaults an operator gets; `coach_nova` is the coach on Nova. */
+  name: 'coach' | 'coach_nova' | 'defaults_agent';
+  stt: 'nova' | 'flux';
   caller: VoiceCaller;
   /** The coach's agent server, whose per-turn log gives the commit time. */
   agent?: AgentProcess;
@@ -157,26 +169,42 @@ function stagesAtP50(profile: string, staged: readonly StagedTurn[]): Record<str
 export async function runVoiceBench(): Promise<Record<string, number>> {
   const stack = await startLocalVoiceStack();
   const spool = await temporarySpoolDir();
-  let defaultsAgent: AgentProcess | undefined;
+  const agentsOnNova: AgentProcess[] = [];
   try {
-    defaultsAgent = await startVoiceAgent({
-      server: stack.server,
-      apiUrl: stack.api.url,
-      standins: stack.standins,
-      spoolDir: spool.dir,
-      agentName: DEFAULTS_AGENT_NAME,
-      main: DEFAULTS_AGENT_MAIN,
-    });
+    const startOnNova = async (agentName: string, main?: string) => {
+      const agent = await startVoiceAgent({
+        server: stack.server,
+        apiUrl: stack.api.url,
+        standins: stack.standins,
+        spoolDir: spool.dir,
+        agentName,
+        main,
+        env: { DEEPGRAM_MODEL: NOVA_MODEL },
+      });
+      agentsOnNova.push(agent);
+      return agent;
+    };
+    await startOnNova(DEFAULTS_AGENT_NAME, DEFAULTS_AGENT_MAIN);
     const coach: Contender = {
       name: 'coach',
+      stt: isFluxModel(DEFAULT_DEEPGRAM_MODEL) ? 'flux' : 'nova',
       caller: await stack.call(DEMO_USER_ID, 'general'),
       agent: stack.agent,
     };
     const yardstick: Contender = {
       name: 'defaults_agent',
+      stt: 'nova',
       caller: await callDefaultsAgent(stack.server, DEMO_USER_ID),
     };
     const contenders = [coach, yardstick];
+    if (coach.stt === 'flux') {
+      contenders.splice(1, 0, {
+        name: 'coach_nova',
+        stt: 'nova',
+        agent: await startOnNova(COACH_ON_NOVA_NAME),
+        caller: await callAgentNamed(stack.server, DEMO_USER_ID, COACH_ON_NOVA_NAME),
+      });
+    }
     for (const { caller } of contenders) {
       await caller.waitForCoachSound(0, 60_000);
       await caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
@@ -190,29 +218,35 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
           contenders,
           VOICE_BENCH_SETTINGS.turnsPerProfile,
         );
-        const ours = measured.get('coach') as Measured;
         const theirs = measured.get('defaults_agent') as Measured;
         const total = profile.name === 'overhead' ? 'turn_overhead' : 'projected_voice_to_voice';
+        const ratioKey =
+          profile.name === 'projected'
+            ? 'voice_vs_default_agent_ratio'
+            : 'overhead_vs_default_agent_ratio';
         for (const p of [50, 95]) {
-          results[`${total}_p${p}_ms`] = percentile(ours.totals, p);
           results[`defaults_agent_${total}_p${p}_ms`] = percentile(theirs.totals, p);
-          const ratio = percentile(ours.totals, p) / percentile(theirs.totals, p);
-          const ratioKey =
-            profile.name === 'projected'
-              ? 'voice_vs_default_agent_ratio'
-              : 'overhead_vs_default_agent_ratio';
-          results[`${ratioKey}_p${p}`] = Math.round(ratio * 1000) / 1000;
         }
-        if (profile.name === 'projected') {
-          const shares = ours.totals.map((t) => t - providerDelayMs(profile));
-          results.projected_system_share_p50_ms = percentile(shares, 50);
-          results.projected_system_share_p95_ms = percentile(shares, 95);
+        for (const contender of contenders.filter((c) => c.name !== 'defaults_agent')) {
+          const ours = measured.get(contender.name) as Measured;
+          // The coach on its defaults keeps the unprefixed keys the targets are written against.
+          const prefix = contender.name === 'coach' ? '' : `${contender.name}_`;
+          for (const p of [50, 95]) {
+            results[`${prefix}${total}_p${p}_ms`] = percentile(ours.totals, p);
+            const ratio = percentile(ours.totals, p) / percentile(theirs.totals, p);
+            results[`${prefix}${ratioKey}_p${p}`] = Math.round(ratio * 1000) / 1000;
+          }
+          if (profile.name === 'projected') {
+            const shares = ours.totals.map((t) => t - providerDelayMs(profile, contender.stt));
+            results[`${prefix}projected_system_share_p50_ms`] = percentile(shares, 50);
+            results[`${prefix}projected_system_share_p95_ms`] = percentile(shares, 95);
+          }
+          Object.assign(results, stagesAtP50(`${prefix}${profile.name}`, ours.staged));
+          results[`${prefix}${profile.name}_turns_without_stages`] = ours.unattributed;
         }
-        Object.assign(results, stagesAtP50(profile.name, ours.staged));
-        results[`${profile.name}_turns_without_stages`] = ours.unattributed;
       }
       setProviderLatencies(stack.standins, PUBLISHED_PROVIDER_LATENCIES);
-      for (const contender of contenders) {
+      for (const contender of [coach, yardstick]) {
         const stops = await measureBargeIns(stack, contender, VOICE_BENCH_SETTINGS.bargeIns);
         const prefix = contender.name === 'coach' ? '' : 'defaults_agent_';
         results[`${prefix}barge_in_stop_p50_ms`] = percentile(stops, 50);
@@ -220,14 +254,16 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
         results[`${prefix}barge_ins_measured`] = stops.length;
       }
     } finally {
-      await yardstick.caller.hangUp();
+      for (const contender of contenders.filter((c) => c !== coach)) {
+        await contender.caller.hangUp();
+      }
     }
     results.turns_per_profile = VOICE_BENCH_SETTINGS.turnsPerProfile;
     results.overhead_stt_endpointing_ms = OVERHEAD_ENDPOINTING_MS;
     await mergeVoiceResults(results);
     return results;
   } finally {
-    await defaultsAgent?.stop();
+    for (const agent of agentsOnNova) await agent.stop();
     await stack.close();
     await spool.remove();
   }

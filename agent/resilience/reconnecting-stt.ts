@@ -5,8 +5,10 @@
  * monitor is a bare `Task` inside `Promise.all`, so the rejection is lost): it keeps writing audio
  * to the dead socket and the session hears nothing more. Upstream: livekit/agents-js issue #2469
  * ("deepgram/xai STT plugin: unexpected WebSocket close is never detected, reconnect never
- * fires"). Drop this wrapper (agent/resilience/reconnecting-stt.ts and socket-close-watch.ts, and
- * its one line in agent/session.ts) once a plugin release fixes that issue.
+ * fires"). Its Flux stream (STTv2, `/v2/listen`) has the same flaw: its receive task ends on the
+ * close while its send task keeps writing (test/agent/reconnecting-stt.test.ts shows both). Drop
+ * this wrapper (agent/resilience/reconnecting-stt.ts and socket-close-watch.ts, and its one line
+ * in agent/session.ts) once a plugin release fixes that issue.
  *
  * How, without forking the plugin: each wrapper stream runs one plugin stream at a time, opened
  * under a socket-close watch (socket-close-watch.ts). When that stream's socket closes while the

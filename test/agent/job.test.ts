@@ -77,13 +77,27 @@ describe('agent configuration', () => {
 
   it('applies the design defaults', () => {
     const config = loadVoiceAgentConfig(voiceEnv());
-    expect(config.stt).toMatchObject({ model: 'nova-2-general', language: 'en-US' });
+    expect(config.stt).toMatchObject({
+      model: 'flux-general-en',
+      language: 'en-US',
+      eagerEotThreshold: 0.4,
+    });
     expect(config.tts).toMatchObject({ sampleRate: 24000, speed: 1.1 });
     expect(config.llm).toMatchObject({ provider: 'openai', maxResponseTokens: 150 });
     expect(config.livekit.agentName).toBe('fitness-coach');
     expect(config.spoolDir).toBe('.data/agent-spool');
     expect(config.healthPort).toBe(8081);
     expect(config.maxConcurrentJobs).toBe(4);
+  });
+
+  it("takes an eager end-of-turn threshold in Deepgram's range, or off", () => {
+    const eager = (value: string) =>
+      loadVoiceAgentConfig(voiceEnv({ DEEPGRAM_EAGER_EOT_THRESHOLD: value })).stt.eagerEotThreshold;
+    expect(eager('0.5')).toBe(0.5);
+    expect(eager('off')).toBeUndefined();
+    for (const bad of ['0.2', '0.95', 'soon']) {
+      expect(() => eager(bad)).toThrow(/DEEPGRAM_EAGER_EOT_THRESHOLD/);
+    }
   });
 
   it('needs neither LiveKit nor speech providers in text mode', () => {

@@ -243,10 +243,12 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
     expect(greeting.sampleRate).toBe(24000);
     // The greeting is spoken text, never markup.
     expect(greeting.transcript).not.toMatch(/[*#`]/);
-    // STT is listening to the user: the plugin opened its stream with the configured model.
+    // STT is listening to the user: the plugin opened its stream with the default model, Flux,
+    // asking for eager ends of turn.
     const stream = await eventually('the Deepgram stream', () => deepgram.streams.at(-1));
-    expect(stream.params.get('model')).toBe('nova-2-general');
-    expect(stream.params.get('language')).toBe('en-US');
+    expect(stream.api).toBe('v2');
+    expect(stream.params.get('model')).toBe('flux-general-en');
+    expect(stream.params.get('eager_eot_threshold')).toBe('0.4');
   }, 120_000);
 
   it('ends jobs with bad metadata or no profile cleanly and keeps serving the next one', async () => {

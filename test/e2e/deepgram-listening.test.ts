@@ -37,6 +37,7 @@ function openStream() {
     baseUrl: deepgram.baseUrl,
     model: 'nova-2-general',
     language: 'en-US',
+    eagerEotThreshold: undefined,
   }).stream({ connOptions: NO_RETRY });
 }
 

@@ -45,6 +45,7 @@ const sttConfig = (apiKey: string) => ({
   baseUrl: deepgram.baseUrl,
   model: 'nova-2-general',
   language: 'en-US',
+  eagerEotThreshold: undefined,
 });
 
 describe('Deepgram stand-in with the real Deepgram plugin', () => {

@@ -69,29 +69,52 @@ export async function startVoiceStandins(): Promise<VoiceStandins> {
 
 /** How long each provider stand-in takes, as the voice benchmark and the demo set them. */
 export interface ProviderLatencies {
-  /** Quiet the Deepgram stand-in waits for before it ends an utterance. */
+  /** Nova: quiet the Deepgram stand-in waits for before it ends an utterance. */
   endpointingMs: number;
-  /** Then how long it takes to send the transcript. */
+  /** Nova: then how long it takes to send the transcript. */
   transcriptDelayMs: number;
+  /** Flux: quiet before its eager end of turn (the preflight transcript). */
+  eagerEndOfTurnMs: number;
+  /** Flux: quiet before its end of turn (the final transcript). */
+  endOfTurnMs: number;
   modelFirstTokenMs: number;
   speechFirstByteMs: number;
 }
 
 /**
- * Published provider latencies: the transcript 250 ms after the end of speech (200 ms of quiet
- * plus 50 ms to answer), the model's first token at 350 ms, speech's first byte at 90 ms.
+ * Published provider latencies.
+ * - Nova (`/v1/listen`): the transcript 250 ms after the end of speech (200 ms of quiet plus
+ *   50 ms to answer).
+ * - Flux (`/v2/listen`): the end of turn at 300 ms (Deepgram's model card: median end-of-turn
+ *   latency under 300 ms) and the eager end of turn 150 ms before it (Telnyx's measurement when
+ *   it turned eager turns on by default: median answers about 150 ms sooner; Deepgram's guidance
+ *   says 150 to 250 ms), so at 150 ms.
+ * - The model's first token at 350 ms, speech's first byte at 90 ms.
  */
 export const PUBLISHED_PROVIDER_LATENCIES: ProviderLatencies = {
   endpointingMs: 200,
   transcriptDelayMs: 50,
+  eagerEndOfTurnMs: 150,
+  endOfTurnMs: 300,
   modelFirstTokenMs: 350,
   speechFirstByteMs: 90,
 };
+
+/** What the providers alone take on a turn's critical path, with Nova or with Flux. */
+export function providerDelayMs(latencies: ProviderLatencies, stt: 'nova' | 'flux'): number {
+  const transcript =
+    stt === 'flux'
+      ? latencies.eagerEndOfTurnMs
+      : latencies.endpointingMs + latencies.transcriptDelayMs;
+  return transcript + latencies.modelFirstTokenMs + latencies.speechFirstByteMs;
+}
 
 export function setProviderLatencies(standins: VoiceStandins, latencies: ProviderLatencies): void {
   standins.deepgram.setTiming({
     endpointingMs: latencies.endpointingMs,
     replyDelayMs: latencies.transcriptDelayMs,
+    eagerEndOfTurnMs: latencies.eagerEndOfTurnMs,
+    endOfTurnMs: latencies.endOfTurnMs,
   });
   standins.voiceLlm.setFirstTokenDelay(latencies.modelFirstTokenMs);
   standins.cartesia.setTimeToFirstByte(latencies.speechFirstByteMs);
@@ -123,6 +146,8 @@ export interface VoiceAgentOptions {
   mode?: 'start' | 'dev';
   /** The agent entry file: agent/main.ts by default, bench/defaults-agent.ts for the yardstick. */
   main?: string;
+  /** Environment on top of the rig's, e.g. `DEEPGRAM_MODEL` for an agent on another model. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -151,6 +176,7 @@ export async function startVoiceAgent(options: VoiceAgentOptions): Promise<Agent
       AGENT_HEALTH_PORT: String(await freeTcpPort()),
       AGENT_MAX_CONCURRENT_JOBS: String(maxConcurrentJobs),
       AGENT_IDLE_PROCESSES: String(options.idleProcesses ?? Math.min(2, maxConcurrentJobs)),
+      ...options.env,
     },
     { args: [options.mode ?? 'start', '--log-level', 'info'], main: options.main },
   );
@@ -176,12 +202,14 @@ export const DEFAULTS_AGENT_MAIN = fileURLToPath(
 );
 
 /**
- * A caller of the defaults-only agent. The API dispatches only the coach, so the session is
- * minted here the way the API mints one, with the yardstick's name in the dispatch.
+ * A caller of the agent registered as `agentName` (the defaults-only agent, or a second coach on
+ * other settings). The API dispatches only the coach, so the session is minted here the way the
+ * API mints one, with that name in the dispatch.
  */
-export async function callDefaultsAgent(
+export async function callAgentNamed(
   server: LivekitServer,
   userId: string,
+  agentName: string,
 ): Promise<VoiceCaller> {
   const minted = await mintSessionToken({
     userId,
@@ -190,7 +218,7 @@ export async function callDefaultsAgent(
       url: server.url,
       apiKey: server.apiKey,
       apiSecret: server.apiSecret,
-      agentName: DEFAULTS_AGENT_NAME,
+      agentName,
       tokenTtlSeconds: 3600,
     },
     now: new Date(),
@@ -206,6 +234,9 @@ export async function callDefaultsAgent(
     agent_join_timeout_ms: 8000,
   });
 }
+
+export const callDefaultsAgent = (server: LivekitServer, userId: string) =>
+  callAgentNamed(server, userId, DEFAULTS_AGENT_NAME);
 
 export interface CallerTurn {
   turn: SpokenTurn;

@@ -2,7 +2,10 @@
  * The yardstick of the voice benchmark: an agent with nothing but the framework's defaults, in
  * the shape of LiveKit's Node starter (one Agent with instructions, an AgentSession with the same
  * speech, model and VAD plugins as the coach, no tools, default endpointing, interruption and
- * preemptive generation, default server options; turn detection by the voice detector, see below). The benchmark runs it beside the coach on the same livekit-server and stand-ins and
+ * preemptive generation, default server options; turn detection by the voice detector, see
+ * below). It listens with the starter's Deepgram model, Nova 3 on `/v1/listen`, whatever
+ * DEEPGRAM_MODEL says. The benchmark runs it beside the coach on the same livekit-server and
+ * stand-ins and
  * compares them turn by turn, so `voice_vs_default_agent_ratio_*` says what the coach's own
  * settings gain, whatever the machine is doing.
  *
@@ -18,12 +21,15 @@ import { createLlm, createStt, createTts } from '../agent/providers.ts';
 /** What it says when the caller joins; the coach's greeting has the same length and shape. */
 export const DEFAULTS_AGENT_GREETING = 'Hi there! How can I help you with your training today?';
 
+/** The starter's speech-to-text model. */
+export const STARTER_DEEPGRAM_MODEL = 'nova-3';
+
 export default defineAgent({
   entry: async (ctx) => {
     const config = loadVoiceAgentConfig(process.env);
     await ctx.connect();
     const session = new voice.AgentSession({
-      stt: createStt(config.stt),
+      stt: createStt({ ...config.stt, model: STARTER_DEEPGRAM_MODEL }),
       tts: createTts(config.tts),
       llm: await createLlm(config.llm),
       vad: new inference.VAD({ model: 'silero' }),

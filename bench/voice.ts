@@ -21,6 +21,7 @@ import {
   takeTurn,
   temporarySpoolDir,
 } from '../test/support/voice-rig.ts';
+import { STARTER_DEEPGRAM_MODEL } from './defaults-agent.ts';
 import { mergeVoiceResults, percentile } from './voice-results.ts';
 
 export const VOICE_BENCH_SETTINGS = {
@@ -53,11 +54,8 @@ const PROFILES: readonly Profile[] = [
   { name: 'projected', ...PUBLISHED_PROVIDER_LATENCIES },
 ];
 
-/**
- * The yardstick and the second coach run on Nova (`/v1/listen`): the starter's speech-to-text,
- * and the coach's before Flux became its default.
- */
-const NOVA_MODEL = 'nova-2-general';
+/** The second coach runs on Nova (`/v1/listen`), as the yardstick does (the starter's model). */
+const NOVA_MODEL = STARTER_DEEPGRAM_MODEL;
 const COACH_ON_NOVA_NAME = 'coach-on-nova';
 
 /** One agent under test and the caller talking to it. */
@@ -169,7 +167,7 @@ function stagesAtP50(profile: string, staged: readonly StagedTurn[]): Record<str
 export async function runVoiceBench(): Promise<Record<string, number>> {
   const stack = await startLocalVoiceStack();
   const spool = await temporarySpoolDir();
-  const agentsOnNova: AgentProcess[] = [];
+  const moreAgents: AgentProcess[] = [];
   try {
     const startOnNova = async (agentName: string, main?: string) => {
       const agent = await startVoiceAgent({
@@ -181,7 +179,7 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
         main,
         env: { DEEPGRAM_MODEL: NOVA_MODEL },
       });
-      agentsOnNova.push(agent);
+      moreAgents.push(agent);
       return agent;
     };
     await startOnNova(DEFAULTS_AGENT_NAME, DEFAULTS_AGENT_MAIN);
@@ -263,7 +261,7 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
     await mergeVoiceResults(results);
     return results;
   } finally {
-    for (const agent of agentsOnNova) await agent.stop();
+    for (const agent of moreAgents) await agent.stop();
     await stack.close();
     await spool.remove();
   }

@@ -37,11 +37,13 @@ export const INTERRUPTION = {
 } as const;
 
 /**
- * The model is asked on each final transcript, before the turn is committed, and its answer is
- * kept when the committed transcript is the same (the framework's default). Speech is not
- * synthesised ahead (`preemptiveTts` stays off): with a real model the first token arrives after
- * the commit anyway, so early speech gains nothing there and pays for audio of every discarded
- * guess, such as the half-request of a user still speaking.
+ * The model is asked before the turn is committed, and its answer is kept when the committed
+ * transcript is the same (the framework's default): on Flux (the default speech-to-text) at its
+ * eager end of turn, a preflight transcript about 150 ms before the final one; on Nova at each
+ * final transcript. A turn that resumes after an eager end is asked again, up to the framework's
+ * `maxRetries` (3). Speech is not synthesised ahead (`preemptiveTts` stays off): with a real
+ * model the first token arrives after the commit anyway, so early speech gains nothing there and
+ * pays for audio of every discarded guess, such as the half-request of a user still speaking.
  */
 export const PREEMPTIVE_GENERATION = { enabled: true, preemptiveTts: false } as const;
 

@@ -322,9 +322,19 @@ export interface LocalVoiceStack {
  * the tests build it, the API on PGlite in a temporary directory (migrated and seeded), the
  * stand-ins and the agent server. No keys, no PostgreSQL.
  */
+export interface LocalVoiceStackOptions
+  extends Pick<VoiceAgentOptions, 'maxConcurrentJobs' | 'idleProcesses'> {
+  /**
+   * The API's per-user session limit (SESSION_RATE_LIMIT_PER_MINUTE, 10 by default). Every rig
+   * caller is the demo user, so a bench that starts more sessions a minute raises it.
+   */
+  sessionsPerMinute?: number;
+}
+
 export async function startLocalVoiceStack(
-  agentOptions: Pick<VoiceAgentOptions, 'maxConcurrentJobs' | 'idleProcesses'> = {},
+  options: LocalVoiceStackOptions = {},
 ): Promise<LocalVoiceStack> {
+  const { sessionsPerMinute, ...agentOptions } = options;
   const binary = findLivekitServerBinary();
   if (!binary) {
     throw new Error(
@@ -345,6 +355,7 @@ export async function startLocalVoiceStack(
       LIVEKIT_API_KEY: server.apiKey,
       LIVEKIT_API_SECRET: server.apiSecret,
       ...orchestratorEnv(standins),
+      ...(sessionsPerMinute ? { SESSION_RATE_LIMIT_PER_MINUTE: String(sessionsPerMinute) } : {}),
     }),
     { logger: silentLogger },
   );

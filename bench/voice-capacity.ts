@@ -1,3 +1,21 @@
+/**
+ * What a call costs the agent server, and how many calls this machine holds, on the voice rig
+ * (test/support/voice-rig.ts): real livekit-server, the real agent server process, simulated
+ * callers speaking real speech over WebRTC, provider stand-ins at published latencies
+ * (PUBLISHED_PROVIDER_LATENCIES in test/support/voice-rig.ts). Merges its keys into
+ * bench/results/voice.json (the latency bench writes the others).
+ *
+ * - Greeting at full load: as many callers as the coach has job slots (the production default,
+ *   every slot prewarmed) join at once; each times its joining to the coach's first sound.
+ * - Cost per call, the coach and the defaults-only agent (bench/defaults-agent.ts) in the same
+ *   run: one caller takes turns; the CPU time of the agent's process tree (the main process and
+ *   every job process, from /proc) per second of conversation, beyond what the same tree uses
+ *   idle, and the resident memory the tree gains while the call is active.
+ * - Concurrent callers: 1, 2, 3, ... callers at once, each taking turns with the same line, until
+ *   a level's turn p95 (end of the caller's speech to the first coach sound) is 2 s or more.
+ *   The bench's own callers (WebRTC, audio) share the machine's CPU with the agent, as they did
+ *   in the issue's measurement.
+ */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';

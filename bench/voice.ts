@@ -1,3 +1,31 @@
+/**
+ * The voice turn, measured on the whole local path: a simulated caller speaks real speech
+ * (espeak-ng) over a real livekit-server to the real agent server process, and times the end of
+ * its speech to the first non-silent frame of the answer. Writes its keys into
+ * bench/results/voice.json (a flat object of numbers; bench/voice-capacity.ts adds its own).
+ *
+ * Two settings of the provider stand-ins, the same turns for each:
+ * - overhead: the stand-ins add nothing (no model or speech delay; the transcript, or Flux's
+ *   eager and final ends of turn together, as soon as the Deepgram stand-in has heard
+ *   OVERHEAD_ENDPOINTING_MS of quiet, the least that tells the end of a sentence from a pause
+ *   inside it), so what is left is the system's own share: VAD and end of turn, the agent's
+ *   pipeline, WebRTC through livekit-server.
+ * - projected: the stand-ins at published provider latencies (PUBLISHED_PROVIDER_LATENCIES in
+ *   test/support/voice-rig.ts): what a user would hear with the hosted providers on a good day.
+ *   `projected_system_share_*` is that minus the providers on the agent's own critical path.
+ *
+ * Three agents on the same livekit-server and stand-ins, each taking its turn right after the
+ * coach's, so they are compared under the same load: the coach on its defaults (unprefixed keys),
+ * the same coach on Nova when its default is Flux (`coach_nova_*`), and an agent with nothing but
+ * the framework's defaults (bench/defaults-agent.ts, `defaults_agent_*`); the ratios
+ * (`voice_vs_default_agent_ratio_*`) divide by the last.
+ *
+ * Each coach turn is also lined up stage by stage (turn-timeline.ts, plus the commit time the
+ * agent logs per turn): `<profile>_at_<stage>_p50_ms` is when each stage happened after the end of
+ * speech, `<profile>_<part>_p50_ms` how long each part took, so a regression names its stage.
+ * Barge-in: the caller talks over a long answer; `barge_in_stop_*` is from the caller's first
+ * word to the end of the coach audio it hears.
+ */
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DEEPGRAM_MODEL } from '../agent/config.ts';
 import { isFluxModel } from '../agent/providers.ts';

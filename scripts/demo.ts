@@ -81,9 +81,12 @@ async function main(): Promise<void> {
   ensureLivekitServer();
   say('Starting livekit-server, the API (embedded defaults), the stand-ins and the agent...');
   const stack = await startLocalVoiceStack();
-  setProviderLatencies(stack.standins, PUBLISHED_PROVIDER_LATENCIES);
+  const latencies = PUBLISHED_PROVIDER_LATENCIES;
+  setProviderLatencies(stack.standins, latencies);
   say(
-    'Ready. Stand-ins at provider latencies: transcript 250 ms after speech, model first token 350 ms, speech first byte 90 ms.\n',
+    `Ready. Stand-ins at published provider latencies: Flux's eager end of turn ${latencies.eagerEndOfTurnMs} ms ` +
+      `after speech (its end of turn ${latencies.endOfTurnMs} ms), model first token ` +
+      `${latencies.modelFirstTokenMs} ms, speech first byte ${latencies.speechFirstByteMs} ms.\n`,
   );
   let stopping = false;
   const stop = async (code: number) => {

@@ -6,16 +6,14 @@
  * stand-in refuses what Deepgram refuses.
  */
 import { initializeLogger, stt } from '@livekit/agents';
-import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SttConfig } from '../../agent/config.ts';
 import { createStt, sttSocketPath } from '../../agent/providers.ts';
 import { type DeepgramStandin, startDeepgramStandin } from '../support/deepgram-standin.ts';
 import { parseFluxParams } from '../support/flux-turns.ts';
-import { renderSpeech } from '../support/speech-audio.ts';
+import { pushInFrames, renderSpeech } from '../support/speech-audio.ts';
 
 const RATE = 16000;
-const FRAME = RATE / 100;
 const NO_RETRY = { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 5000 };
 const LINE = 'Log ten squats at sixty kilos.';
 const NEXT_LINE = 'What is my workout today?';
@@ -47,14 +45,8 @@ function openStream(config = fluxConfig()) {
   return createStt(config).stream({ connOptions: NO_RETRY });
 }
 
-/** Pushes `samples` as 10 ms frames (faster than real time: the stand-in counts audio time). */
-function push(stream: ReturnType<typeof openStream>, samples: Int16Array): void {
-  for (let at = 0; at < samples.length; at += FRAME) {
-    const frame = new Int16Array(FRAME);
-    frame.set(samples.subarray(at, at + FRAME));
-    stream.pushFrame(new AudioFrame(frame, RATE, 1, FRAME));
-  }
-}
+const push = (stream: ReturnType<typeof openStream>, samples: Int16Array) =>
+  pushInFrames(stream, samples, RATE);
 
 const quiet = (ms: number) => new Int16Array((RATE * ms) / 1000);
 

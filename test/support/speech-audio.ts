@@ -104,6 +104,23 @@ export function readWav(wav: Buffer): { sampleRate: number; samples: Int16Array 
   throw new SpeechRenderError('WAV file without data');
 }
 
+/**
+ * Hands `samples` (mono) to a speech-to-text stream as 10 ms frames, all at once: faster than
+ * real time, which suits the Deepgram stand-in, since it counts quiet in audio time.
+ */
+export function pushInFrames(
+  stream: { pushFrame(frame: AudioFrame): void },
+  samples: Int16Array,
+  sampleRate: number,
+): void {
+  const frameSamples = sampleRate / 100;
+  for (let at = 0; at < samples.length; at += frameSamples) {
+    const frame = new Int16Array(frameSamples);
+    frame.set(samples.subarray(at, at + frameSamples));
+    stream.pushFrame(new AudioFrame(frame, sampleRate, 1, frameSamples));
+  }
+}
+
 /** A 16-bit mono PCM WAV file of `samples`, the format readWav reads and browsers play. */
 export function encodeWav(samples: Int16Array, sampleRate: number): Buffer {
   const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);

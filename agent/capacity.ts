@@ -40,6 +40,8 @@ export interface JobSlotsOptions {
   onInUse?: (count: number) => void;
   /** Hears every refused offer. */
   onRejected?: (jobId: string) => void;
+  /** Hears every accepted offer, with the slots in use counting it, before the answer is sent. */
+  onAccepted?: (inUse: number) => void;
   now?: () => number;
 }
 
@@ -53,7 +55,12 @@ export interface JobSlots {
 }
 
 export function jobSlots(options: JobSlotsOptions): JobSlots {
-  const { maxConcurrentJobs, onInUse = () => undefined, onRejected = () => undefined } = options;
+  const {
+    maxConcurrentJobs,
+    onInUse = () => undefined,
+    onRejected = () => undefined,
+    onAccepted = () => undefined,
+  } = options;
   const now = options.now ?? Date.now;
   /** Accepted jobs not yet seen running, with when they were accepted. */
   const accepted = new Map<string, number>();
@@ -84,7 +91,9 @@ export function jobSlots(options: JobSlotsOptions): JobSlots {
         return;
       }
       accepted.set(request.id, now());
-      onInUse(inUse());
+      const count = inUse();
+      onInUse(count);
+      onAccepted(count);
       await request.accept();
     },
     async loadFunc(current) {

@@ -13,9 +13,12 @@
  *   about 0.3 s less CPU per process start and 18 MB less memory per process (no TypeScript
  *   stripper loaded), measured importing agent/main.ts. Node checks each entry against its
  *   source, so a new release never runs stale code.
+ * - NODE_OPTIONS `--import` of the start gate: a replacement forked while sessions are starting
+ *   waits for them before it loads (job-process-start.ts).
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { START_GATE_IMPORT } from './job-process-start.ts';
 
 export const JOB_PROCESS_SEMI_SPACE_MB = 2;
 
@@ -27,10 +30,17 @@ export function jobProcessEnv(
   compileCacheDir = DEFAULT_COMPILE_CACHE_DIR,
 ): { NODE_OPTIONS: string; NODE_COMPILE_CACHE: string } {
   const options = (env.NODE_OPTIONS ?? '').trim();
+  const startGate = `--import=${START_GATE_IMPORT}`;
   return {
-    NODE_OPTIONS: /--max-semi-space-size\b/.test(options)
-      ? options
-      : [options, `--max-semi-space-size=${JOB_PROCESS_SEMI_SPACE_MB}`].filter(Boolean).join(' '),
+    NODE_OPTIONS: [
+      options,
+      /--max-semi-space-size\b/.test(options)
+        ? ''
+        : `--max-semi-space-size=${JOB_PROCESS_SEMI_SPACE_MB}`,
+      options.includes(startGate) ? '' : startGate,
+    ]
+      .filter(Boolean)
+      .join(' '),
     NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || compileCacheDir,
   };
 }

@@ -27,6 +27,7 @@ import { withDevDefaults } from '../shared/dev-defaults.ts';
 import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
 import { jobProcessEnv } from './job-process-env.ts';
+import { createStartGate, gateOpensAt, type StartGate } from './job-process-start.ts';
 import { redactChildLoggers, redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
@@ -125,8 +126,15 @@ export default defineAgent<ProcessData>({
 export function serverOptions(
   config: VoiceAgentConfig,
   observers: Pick<JobSlotsOptions, 'onInUse' | 'onRejected'> = {},
+  startGate?: Pick<StartGate, 'openAt'>,
 ): ServerOptions {
-  const slots = jobSlots({ maxConcurrentJobs: config.maxConcurrentJobs, ...observers });
+  const slots = jobSlots({
+    maxConcurrentJobs: config.maxConcurrentJobs,
+    ...observers,
+    // The replacement the framework forks for the warm process this job takes waits while the
+    // session starts, unless a job may be waiting for it (job-process-start.ts).
+    onAccepted: (inUse) => startGate?.openAt(gateOpensAt(Date.now(), inUse, config.idleProcesses)),
+  });
   return new ServerOptions({
     agent: fileURLToPath(import.meta.url),
     agentName: config.livekit.agentName,
@@ -176,18 +184,31 @@ async function main(): Promise<void> {
     return undefined;
   });
   // Before the framework forks any job process, so each one inherits where to push its metrics,
-  // its memory settings and the compile cache (job-process-env.ts).
+  // its memory settings, the compile cache (job-process-env.ts) and its start gate.
   if (exporter) process.env[METRICS_SOCKET_ENV] = exporter.socketPath;
-  Object.assign(process.env, jobProcessEnv(process.env));
+  let startGate: StartGate | undefined;
+  try {
+    startGate = createStartGate();
+    const gate = startGate;
+    process.once('exit', () => gate.remove());
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unexpected';
+    console.error(`Voice agent: no job process start gate (${code}); replacements load at once`);
+  }
+  Object.assign(process.env, jobProcessEnv(process.env), startGate?.env);
   const capacityLog = createAgentLogger('capacity');
   cli.runApp(
-    serverOptions(config, {
-      onInUse: (count) => exporter?.recordActiveJobs(count),
-      onRejected: (jobId) => {
-        capacityLog.info('job_rejected', { reason: 'full', job_id: jobId });
-        exporter?.recordRejectedJob();
+    serverOptions(
+      config,
+      {
+        onInUse: (count) => exporter?.recordActiveJobs(count),
+        onRejected: (jobId) => {
+          capacityLog.info('job_rejected', { reason: 'full', job_id: jobId });
+          exporter?.recordRejectedJob();
+        },
       },
-    }),
+      startGate,
+    ),
   );
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../../agent/capacity.ts';
 import { loadVoiceAgentConfig } from '../../agent/config.ts';
 import { jobProcessEnv } from '../../agent/job-process-env.ts';
+import { START_GATE_IMPORT } from '../../agent/job-process-start.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
 
 /** What the framework's AgentServer hands the load function: the jobs its processes run. */
@@ -48,10 +49,12 @@ describe('agent server capacity', () => {
   it('refuses a burst of offers beyond its slots before any load report, counting each refusal', async () => {
     const rejected: string[] = [];
     const inUse: number[] = [];
+    const accepted: number[] = [];
     const slots = jobSlots({
       maxConcurrentJobs: 2,
       onRejected: (id) => rejected.push(id),
       onInUse: (count) => inUse.push(count),
+      onAccepted: (count) => accepted.push(count),
     });
     const burst = ['j1', 'j2', 'j3', 'j4'].map(offer);
     // All four offered together, as LiveKit does within one 2.5 s load period.
@@ -64,6 +67,8 @@ describe('agent server capacity', () => {
     ]);
     expect(rejected).toEqual(['j3', 'j4']);
     expect(inUse).toEqual([1, 2]);
+    // Each acceptance is heard with the slots in use counting it (the start gate decides on it).
+    expect(accepted).toEqual([1, 2]);
     // Accepted but not yet running still counts, so the load is full before any job started.
     expect(await slots.loadFunc(serverRunning())).toBe(FULL_LOAD);
   });
@@ -159,17 +164,18 @@ describe('agent server capacity', () => {
     }
   });
 
-  it('gives job processes a small young generation and a compile cache, keeping what the operator set', () => {
+  it('gives job processes a small young generation, a compile cache and the start gate, keeping what the operator set', () => {
+    const gate = `--import=${START_GATE_IMPORT}`;
     expect(jobProcessEnv({}, '/cache')).toEqual({
-      NODE_OPTIONS: '--max-semi-space-size=2',
+      NODE_OPTIONS: `--max-semi-space-size=2 ${gate}`,
       NODE_COMPILE_CACHE: '/cache',
     });
     expect(jobProcessEnv({ NODE_OPTIONS: ' --enable-source-maps ' }, '/cache').NODE_OPTIONS).toBe(
-      '--enable-source-maps --max-semi-space-size=2',
+      `--enable-source-maps --max-semi-space-size=2 ${gate}`,
     );
     expect(
       jobProcessEnv({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_COMPILE_CACHE: '/mine' }),
-    ).toEqual({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_COMPILE_CACHE: '/mine' });
+    ).toEqual({ NODE_OPTIONS: `--max-semi-space-size=8 ${gate}`, NODE_COMPILE_CACHE: '/mine' });
     // Applied once, however often the server starts in one environment.
     const once = jobProcessEnv({}, '/cache');
     expect(jobProcessEnv(once, '/other')).toEqual(once);

@@ -67,6 +67,14 @@ export async function runCoachJob<ProcessData>(
   }
   const { user_id: userId, agent_type: agentType } = metadata.data;
   const logger = deps.createLogger({ job_id: ctx.job.id, user_id: userId, agent_type: agentType });
+  // The speech socket opens now, while the context loads and the room connects, so the greeting
+  // does not wait for it (the framework opens it at the first reply; it only prewarms the model).
+  const speech = createTts(deps.config.tts);
+  speech.prewarm();
+  const rejectSession = (reason: string) => {
+    void speech.close();
+    ctx.shutdown(reason);
+  };
 
   let context: Awaited<ReturnType<typeof loadCoachingContext>>;
   try {
@@ -78,13 +86,13 @@ export async function runCoachJob<ProcessData>(
       code: error instanceof ApiRequestError ? error.code : 'unexpected',
     });
     metrics.jobRejected('context_unavailable');
-    ctx.shutdown('coaching context unavailable');
+    rejectSession('coaching context unavailable');
     return;
   }
   if (context === null) {
     logger.error('session_rejected', { reason: 'no_profile' });
     metrics.jobRejected('no_profile');
-    ctx.shutdown('user has no profile');
+    rejectSession('user has no profile');
     return;
   }
 
@@ -95,7 +103,7 @@ export async function runCoachJob<ProcessData>(
     // Without the spool a confirmed set could be lost, so no session rather than a careless one.
     logger.error('session_rejected', { reason: 'spool_unavailable', code: errorCode(error) });
     metrics.jobRejected('spool_unavailable');
-    ctx.shutdown('log spool unavailable');
+    rejectSession('log spool unavailable');
     return;
   }
   const roomEvents = new RoomEventsPublisher(ctx.room, logger);
@@ -119,7 +127,7 @@ export async function runCoachJob<ProcessData>(
       logger,
     }),
     // A dropped speech socket gets the reply again or an apology, never silence.
-    tts: new RecoveringTTS(createTts(deps.config.tts), { logger }),
+    tts: new RecoveringTTS(speech, { logger }),
     llm: await createLlm(deps.config.llm),
     vad: deps.vad,
     // Local voice detection plus the unfinished-sentence detector (agent/turn-taking/settings.ts).

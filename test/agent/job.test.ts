@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobContext } from '@livekit/agents';
 import { inference, initializeLogger } from '@livekit/agents';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   loadCoachConfig,
   loadVoiceAgentConfig,
@@ -20,18 +20,20 @@ import { SessionStats, type TurnLatency } from '../../agent/session-stats.ts';
 import { createApiClient } from '../../shared/api-client.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
+import { type CartesiaStandin, startCartesiaStandin } from '../support/cartesia-standin.ts';
 import { type EdgeApiServer, startEdgeApi } from './edge-api.ts';
 import { type LogLine, recordingLogger } from './fixtures.ts';
 
 let edge: EdgeApiServer;
+let cartesia: CartesiaStandin;
 let spoolRoot: string;
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'silent' });
-  edge = await startEdgeApi();
+  [edge, cartesia] = await Promise.all([startEdgeApi(), startCartesiaStandin()]);
   spoolRoot = await mkdtemp(join(tmpdir(), 'job-spool-'));
 });
 afterAll(async () => {
-  await edge?.close();
+  await Promise.all([edge?.close(), cartesia?.close()]);
   if (spoolRoot) await rm(spoolRoot, { recursive: true, force: true });
 });
 
@@ -112,7 +114,11 @@ interface FakeJob {
   connected: () => boolean;
 }
 
-function fakeJob(metadata: string, roomMetadata = ''): FakeJob {
+function fakeJob(
+  metadata: string,
+  roomMetadata = '',
+  beforeJoining: () => Promise<void> = async () => {},
+): FakeJob {
   const shutdownReasons: string[] = [];
   let connected = false;
   const ctx = {
@@ -120,6 +126,7 @@ function fakeJob(metadata: string, roomMetadata = ''): FakeJob {
     shutdown: (reason: string) => shutdownReasons.push(reason),
     addShutdownCallback: () => {},
     connect: async () => {
+      await beforeJoining();
       connected = true;
       throw new Error('this test never joins a room');
     },
@@ -133,7 +140,13 @@ async function runJob(
   spoolDir = join(spoolRoot, crypto.randomUUID()),
 ): Promise<LogLine[]> {
   const logger = recordingLogger();
-  const config: VoiceAgentConfig = loadVoiceAgentConfig(voiceEnv({ API_BASE_URL: baseUrl }));
+  const config: VoiceAgentConfig = loadVoiceAgentConfig(
+    voiceEnv({
+      API_BASE_URL: baseUrl,
+      CARTESIA_BASE_URL: cartesia.baseUrl,
+      CARTESIA_API_KEY: cartesia.apiKey,
+    }),
+  );
   const api = createApiClient(config.api);
   await runCoachJob(job.ctx, {
     config,
@@ -219,6 +232,31 @@ describe('the coaching job', () => {
     await runJob(job);
     expect(job.shutdownReasons).toEqual([]);
     expect(job.connected()).toBe(true);
+  });
+
+  it('opens the speech socket before it joins the room, so the greeting does not wait for it', async () => {
+    const { DEMO_USER_ID } = await import('../../drizzle/seed-data.ts');
+    const before = { opened: cartesia.socketsOpened, generations: cartesia.generations.length };
+    let openedBeforeJoining = 0;
+    const job = fakeJob(metadata(DEMO_USER_ID), '', async () => {
+      // Nothing has been said yet, and the socket is already there (or on its way: local, fast).
+      await vi.waitFor(() => expect(cartesia.socketsOpened).toBeGreaterThan(before.opened), {
+        timeout: 5000,
+      });
+      openedBeforeJoining = cartesia.socketsOpened - before.opened;
+    });
+    await runJob(job);
+    expect(job.connected()).toBe(true);
+    expect(openedBeforeJoining).toBe(1);
+    expect(cartesia.generations.length).toBe(before.generations);
+  });
+
+  it('closes the speech socket it opened when the session is refused', async () => {
+    const open = cartesia.openSockets;
+    const job = fakeJob('', metadata(crypto.randomUUID()));
+    await runJob(job);
+    expect(job.shutdownReasons).toEqual(['user has no profile']);
+    await vi.waitFor(() => expect(cartesia.openSockets).toBe(open), { timeout: 5000 });
   });
 });
 

@@ -55,6 +55,9 @@ export interface CartesiaStandin {
   dropMidReply(options?: CartesiaMidReplyDrop): void;
   /** How many sockets the stand-in dropped on purpose so far. */
   readonly drops: number;
+  /** Sockets accepted so far, and those still open. */
+  readonly socketsOpened: number;
+  readonly openSockets: number;
   close(): Promise<void>;
 }
 
@@ -257,6 +260,7 @@ export async function startCartesiaStandin(
   const generations: CartesiaGeneration[] = [];
   const faults: CartesiaFaults = { timeToFirstByteMs: 0, midReplyDrop: null, drops: 0 };
   const sockets = new Set<WebSocket>();
+  let socketsOpened = 0;
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -277,6 +281,7 @@ export async function startCartesiaStandin(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const cancelled = new Set<string>();
       sockets.add(ws);
+      socketsOpened += 1;
       // One message at a time, in arrival order, even while a time to first byte is awaited.
       let previous = Promise.resolve();
       ws.on('message', (data) => {
@@ -303,6 +308,12 @@ export async function startCartesiaStandin(
     },
     get drops() {
       return faults.drops;
+    },
+    get socketsOpened() {
+      return socketsOpened;
+    },
+    get openSockets() {
+      return sockets.size;
     },
     async close() {
       for (const socket of sockets) socket.terminate();

@@ -24,6 +24,7 @@ import {
 import { createApiClient, type EdgeApi } from '../shared/api-client.ts';
 import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
+import { errorCode } from '../shared/runtime.ts';
 import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
 import { jobProcessEnv } from './job-process-env.ts';
@@ -177,9 +178,8 @@ async function main(): Promise<void> {
   }).catch((error: unknown) => {
     // Sessions matter more than their metrics: serve without the endpoint and say so (the
     // framework's logger starts only with runApp). The scrape's `up` series shows it is missing.
-    const code = (error as NodeJS.ErrnoException).code ?? 'unexpected';
     console.error(
-      `Voice agent: no metrics endpoint on port ${config.metricsPort} (${code}); serving sessions without it`,
+      `Voice agent: no metrics endpoint on port ${config.metricsPort} (${errorCode(error)}); serving sessions without it`,
     );
     return undefined;
   });
@@ -192,8 +192,9 @@ async function main(): Promise<void> {
     const gate = startGate;
     process.once('exit', () => gate.remove());
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unexpected';
-    console.error(`Voice agent: no job process start gate (${code}); replacements load at once`);
+    console.error(
+      `Voice agent: no job process start gate (${errorCode(error)}); replacements load at once`,
+    );
   }
   Object.assign(process.env, jobProcessEnv(process.env), startGate?.env);
   const capacityLog = createAgentLogger('capacity');

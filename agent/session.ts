@@ -9,7 +9,7 @@
 import type { JobContext, VAD } from '@livekit/agents';
 import { voice } from '@livekit/agents';
 import { ApiRequestError, type EdgeApi } from '../shared/api-client.ts';
-import { type Logger, systemClock } from '../shared/runtime.ts';
+import { errorCode, type Logger, systemClock } from '../shared/runtime.ts';
 import { FitnessVoiceAgent } from './coach.ts';
 import { summarySinkFor } from './coaching/summary-sink.ts';
 import type { VoiceAgentConfig } from './config.ts';
@@ -172,10 +172,4 @@ export async function runCoachJob<ProcessData>(
   // Room names are random ids the API makes (workers/livekit/session-token.ts), not personal.
   logger.info('session_started', { room: ctx.room.name });
   session.say(agent.greeting);
-}
-
-/** The system error code (`EACCES`, `ENOSPC`, ...) of a failure, never its message. */
-function errorCode(error: unknown): string {
-  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
-  return typeof code === 'string' ? code : 'unexpected';
 }

@@ -22,3 +22,9 @@ export interface Logger {
 export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
+
+/** The system error code (`EACCES`, `ENOSPC`, ...) of a failure, never its message. */
+export function errorCode(error: unknown): string {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' ? code : 'unexpected';
+}

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../shared/runtime.ts';
+import { errorCode, type Logger } from '../../shared/runtime.ts';
 import type { Snapshot } from './wire.ts';
 
 export interface MetricsReporterOptions {
@@ -69,7 +69,7 @@ export function startMetricsReporter(options: MetricsReporterOptions): MetricsRe
       if (!warned) {
         warned = true;
         settings.logger.warn('metrics_push_failed', {
-          code: (error as NodeJS.ErrnoException).code ?? 'unexpected',
+          code: errorCode(error),
         });
       }
     }

@@ -188,9 +188,9 @@ async function main(): Promise<void> {
   if (exporter) process.env[METRICS_SOCKET_ENV] = exporter.socketPath;
   let startGate: StartGate | undefined;
   try {
-    startGate = createStartGate();
-    const gate = startGate;
+    const gate = createStartGate();
     process.once('exit', () => gate.remove());
+    startGate = gate;
   } catch (error) {
     console.error(
       `Voice agent: no job process start gate (${errorCode(error)}); replacements load at once`,

@@ -5,9 +5,8 @@
  * preemptive generation, default server options; turn detection by the voice detector, see
  * below). It listens with the starter's Deepgram model, Nova 3 on `/v1/listen`, whatever
  * DEEPGRAM_MODEL says. The benchmark runs it beside the coach on the same livekit-server and
- * stand-ins and
- * compares them turn by turn, so `voice_vs_default_agent_ratio_*` says what the coach's own
- * settings gain, whatever the machine is doing.
+ * stand-ins and compares them turn by turn, so `voice_vs_default_agent_ratio_*` says what the
+ * coach's own settings gain, whatever the machine is doing.
  *
  * Run as `node bench/defaults-agent.ts start` with the agent server's usual variables
  * (LIVEKIT_*, DEEPGRAM_*, CARTESIA_*, VOICE_LLM_PROVIDER and its key); it registers under

@@ -317,11 +317,6 @@ export interface LocalVoiceStack {
   close(): Promise<void>;
 }
 
-/**
- * Everything on its embedded defaults, for `npm run demo` and the voice bench: livekit-server as
- * the tests build it, the API on PGlite in a temporary directory (migrated and seeded), the
- * stand-ins and the agent server. No keys, no PostgreSQL.
- */
 export interface LocalVoiceStackOptions
   extends Pick<VoiceAgentOptions, 'maxConcurrentJobs' | 'idleProcesses'> {
   /**
@@ -331,6 +326,11 @@ export interface LocalVoiceStackOptions
   sessionsPerMinute?: number;
 }
 
+/**
+ * Everything on its embedded defaults, for `npm run demo` and the voice bench: livekit-server as
+ * the tests build it, the API on PGlite in a temporary directory (migrated and seeded), the
+ * stand-ins and the agent server. No keys, no PostgreSQL.
+ */
 export async function startLocalVoiceStack(
   options: LocalVoiceStackOptions = {},
 ): Promise<LocalVoiceStack> {

@@ -33,6 +33,8 @@ export interface CartesiaGeneration {
   firstAudioAt?: number;
   /** Audio chunks sent for this context so far. */
   chunksSent: number;
+  /** True when the stand-in dropped the socket in the middle of this context (`dropMidReply`). */
+  dropped: boolean;
 }
 
 export type CartesiaDropMode = 'terminate' | 'close';
@@ -155,11 +157,16 @@ function wordTimestamps(text: string, startSeconds: number) {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Drops `socket` if a mid-reply drop is armed and this reply has sent enough chunks. */
-function dropIfArmed(socket: WebSocket, faults: CartesiaFaults, chunksSent: number): boolean {
+function dropIfArmed(
+  socket: WebSocket,
+  faults: CartesiaFaults,
+  generation: CartesiaGeneration,
+): boolean {
   const drop = faults.midReplyDrop;
-  if (!drop || chunksSent < drop.afterChunks) return false;
+  if (!drop || generation.chunksSent < drop.afterChunks) return false;
   faults.midReplyDrop = null;
   faults.drops += 1;
+  generation.dropped = true;
   if (drop.mode === 'terminate') socket.terminate();
   else socket.close(SERVER_ERROR_CLOSE, 'internal error');
   return true;
@@ -207,6 +214,7 @@ async function handleStreamMessage(
       done: false,
       requestedAt: performance.now(),
       chunksSent: 0,
+      dropped: false,
     };
     generations.push(generation);
   }
@@ -220,7 +228,7 @@ async function handleStreamMessage(
     const pcm = speech(request.transcript, request.output_format.sample_rate);
     const chunkBytes = Math.round(CHUNK_SECONDS * request.output_format.sample_rate) * 2;
     for (let offset = 0; offset < pcm.length; offset += chunkBytes) {
-      if (dropIfArmed(socket, faults, generation.chunksSent)) return;
+      if (dropIfArmed(socket, faults, generation)) return;
       generation.chunksSent += 1;
       generation.firstAudioAt ??= performance.now();
       socket.send(

@@ -14,6 +14,7 @@ import { FitnessVoiceAgent } from './coach.ts';
 import { summarySinkFor } from './coaching/summary-sink.ts';
 import type { VoiceAgentConfig } from './config.ts';
 import { loadCoachingContext } from './context-loader.ts';
+import { presynthesize } from './greeting-audio.ts';
 import { readSessionMetadata } from './job-metadata.ts';
 import type { LogSpool } from './log-spool.ts';
 import { JobMetrics } from './metrics/job-metrics.ts';
@@ -106,6 +107,8 @@ export async function runCoachJob<ProcessData>(
     rejectSession('log spool unavailable');
     return;
   }
+  // A dropped speech socket gets the reply again or an apology, never silence.
+  const voiceOut = new RecoveringTTS(speech, { logger });
   const roomEvents = new RoomEventsPublisher(ctx.room, logger);
   const agent = new FitnessVoiceAgent({
     agentType,
@@ -126,8 +129,7 @@ export async function runCoachJob<ProcessData>(
       socketPath: sttSocketPath(deps.config.stt),
       logger,
     }),
-    // A dropped speech socket gets the reply again or an apology, never silence.
-    tts: new RecoveringTTS(speech, { logger }),
+    tts: voiceOut,
     llm: await createLlm(deps.config.llm),
     vad: deps.vad,
     // Local voice detection plus the unfinished-sentence detector (agent/turn-taking/settings.ts).
@@ -166,10 +168,18 @@ export async function runCoachJob<ProcessData>(
     ctx.shutdown('session closed');
   });
 
-  await ctx.connect();
-  await session.start({ agent, room: ctx.room });
+  // Its words are known now: the greeting is synthesised while the room connects and the session
+  // starts, and played from what is ready (greeting-audio.ts).
+  const greeting = presynthesize(voiceOut, agent.greeting, logger);
+  try {
+    await ctx.connect();
+    await session.start({ agent, room: ctx.room });
+  } catch (error) {
+    greeting.cancel();
+    throw error;
+  }
   sessionEnded = metrics.sessionStarted();
   // Room names are random ids the API makes (workers/livekit/session-token.ts), not personal.
   logger.info('session_started', { room: ctx.room.name });
-  session.say(agent.greeting);
+  session.say(agent.greeting, { audio: await greeting.audio() });
 }

@@ -234,21 +234,33 @@ describe('the coaching job', () => {
     expect(job.connected()).toBe(true);
   });
 
-  it('opens the speech socket before it joins the room, so the greeting does not wait for it', async () => {
+  it('opens the speech socket and has the greeting synthesised before it joins the room', async () => {
     const { DEMO_USER_ID } = await import('../../drizzle/seed-data.ts');
     const before = { opened: cartesia.socketsOpened, generations: cartesia.generations.length };
     let openedBeforeJoining = 0;
+    let greetingBeforeJoining = '';
     const job = fakeJob(metadata(DEMO_USER_ID), '', async () => {
-      // Nothing has been said yet, and the socket is already there (or on its way: local, fast).
-      await vi.waitFor(() => expect(cartesia.socketsOpened).toBeGreaterThan(before.opened), {
-        timeout: 5000,
-      });
+      // The greeting is asked for on the socket opened at the job's start, and its audio comes
+      // back while the room would still be connecting.
+      const greeting = await vi.waitFor(
+        () => {
+          const generation = cartesia.generations[before.generations];
+          expect(generation?.chunksSent).toBeGreaterThan(0);
+          return generation;
+        },
+        { timeout: 5000 },
+      );
       openedBeforeJoining = cartesia.socketsOpened - before.opened;
+      greetingBeforeJoining = greeting?.transcript.trim() ?? '';
     });
     await runJob(job);
     expect(job.connected()).toBe(true);
     expect(openedBeforeJoining).toBe(1);
-    expect(cartesia.generations.length).toBe(before.generations);
+    // The diet coach's greeting for the demo user (agent/instructions.ts), and nothing else.
+    expect(greetingBeforeJoining).toBe(
+      "Hi Demo! Want to go over today's meals or talk about what to eat?",
+    );
+    expect(cartesia.generations.length).toBe(before.generations + 1);
   });
 
   it('closes the speech socket it opened when the session is refused', async () => {

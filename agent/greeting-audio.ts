@@ -1,0 +1,94 @@
+/**
+ * The greeting, synthesised while the session is still joining the room.
+ *
+ * Why: the greeting's words are known as soon as the coaching context is loaded, but
+ * `session.say(text)` only asks for speech once the session has started, and a job's main thread
+ * is busiest right then (the activity starting, the room's tracks and events arriving): the
+ * speech request waited 100 to 200 ms behind that work on one caller, longer with four sessions
+ * starting at once. Asked for earlier, the first audio is usually there before the session is.
+ *
+ * How: a speech stream of the session's own text-to-speech (so a dropped socket gets the same
+ * retry or apology as any reply) gets the greeting at once; its frames are kept until the session
+ * plays them through `say(text, { audio })`. If the synthesis fails before its first frame, the
+ * caller gets no stream and says the greeting the usual way, so a hiccup costs time, not the
+ * greeting.
+ */
+
+import { ReadableStream } from 'node:stream/web';
+import { tts } from '@livekit/agents';
+import type { AudioFrame } from '@livekit/rtc-node';
+import type { Logger } from '../shared/runtime.ts';
+
+export interface PresynthesizedSpeech {
+  /**
+   * The audio, once its first frame is there (frames still coming follow in order), or undefined
+   * when the synthesis ended before producing any: then the text is to be spoken the usual way.
+   */
+  audio(): Promise<ReadableStream<AudioFrame> | undefined>;
+  /** Stops the synthesis and drops what it kept (the session ended before the greeting). */
+  cancel(): void;
+}
+
+export function presynthesize(speech: tts.TTS, text: string, logger: Logger): PresynthesizedSpeech {
+  const stream = speech.stream();
+  stream.pushText(text);
+  stream.endInput();
+  const frames: AudioFrame[] = [];
+  let ended = false;
+  let cancelled = false;
+  let wake: (() => void) | undefined;
+  const changed = () => {
+    wake?.();
+    wake = undefined;
+  };
+  let firstFrame: (started: boolean) => void = () => undefined;
+  const started = new Promise<boolean>((resolve) => {
+    firstFrame = resolve;
+  });
+
+  void (async () => {
+    // By class only: a provider's message can quote the text.
+    let failure = 'no_audio';
+    try {
+      for await (const audio of stream) {
+        if (audio === tts.SynthesizeStream.END_OF_STREAM) break;
+        frames.push(audio.frame);
+        firstFrame(true);
+        changed();
+      }
+    } catch (error) {
+      failure = error instanceof Error ? error.name : typeof error;
+    } finally {
+      ended = true;
+      firstFrame(false);
+      changed();
+    }
+    if (!(await started) && !cancelled) logger.warn('greeting_presynthesis_failed', { failure });
+  })();
+
+  return {
+    async audio() {
+      if (!(await started)) return undefined;
+      return new ReadableStream<AudioFrame>({
+        async pull(controller) {
+          while (frames.length === 0 && !ended) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+          }
+          const frame = frames.shift();
+          if (frame) controller.enqueue(frame);
+          else controller.close();
+        },
+        cancel() {
+          stream.close();
+        },
+      });
+    },
+    cancel() {
+      cancelled = true;
+      stream.close();
+      frames.length = 0;
+    },
+  };
+}

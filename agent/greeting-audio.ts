@@ -17,7 +17,7 @@
 import { ReadableStream } from 'node:stream/web';
 import { tts } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
-import type { Logger } from '../shared/runtime.ts';
+import { errorName, type Logger } from '../shared/runtime.ts';
 
 export interface PresynthesizedSpeech {
   /**
@@ -57,7 +57,7 @@ export function presynthesize(speech: tts.TTS, text: string, logger: Logger): Pr
         changed();
       }
     } catch (error) {
-      failure = error instanceof Error ? error.name : typeof error;
+      failure = errorName(error);
     } finally {
       ended = true;
       firstFrame(false);

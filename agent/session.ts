@@ -9,7 +9,7 @@
 import type { JobContext, VAD } from '@livekit/agents';
 import { voice } from '@livekit/agents';
 import { ApiRequestError, type EdgeApi } from '../shared/api-client.ts';
-import { errorCode, type Logger, systemClock } from '../shared/runtime.ts';
+import { errorCode, errorName, type Logger, systemClock } from '../shared/runtime.ts';
 import { FitnessVoiceAgent } from './coach.ts';
 import { summarySinkFor } from './coaching/summary-sink.ts';
 import type { VoiceAgentConfig } from './config.ts';
@@ -181,5 +181,12 @@ export async function runCoachJob<ProcessData>(
   sessionEnded = metrics.sessionStarted();
   // Room names are random ids the API makes (workers/livekit/session-token.ts), not personal.
   logger.info('session_started', { room: ctx.room.name });
-  session.say(agent.greeting, { audio: await greeting.audio() });
+  const greetingAudio = await greeting.audio();
+  try {
+    session.say(agent.greeting, { audio: greetingAudio });
+  } catch (error) {
+    // The caller hung up while the greeting's first audio was awaited, and the session is closing.
+    await greetingAudio?.cancel();
+    logger.warn('greeting_not_said', { error: errorName(error) });
+  }
 }

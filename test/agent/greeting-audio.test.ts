@@ -9,8 +9,8 @@ import * as cartesia from '@livekit/agents-plugin-cartesia';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { presynthesize } from '../../agent/greeting-audio.ts';
 import { RecoveringTTS } from '../../agent/resilience/recovering-tts.ts';
-import type { Logger } from '../../shared/runtime.ts';
 import { type CartesiaStandin, startCartesiaStandin } from '../support/cartesia-standin.ts';
+import { recordingLogger } from './fixtures.ts';
 
 const GREETING = "Hi Demo! Want to go over today's meals or talk about what to eat?";
 
@@ -24,12 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await standin.close();
 });
-
-function recordingLogger(): Logger & { events: string[] } {
-  const events: string[] = [];
-  const record = (event: string) => events.push(event);
-  return { events, info: record, warn: record, error: record };
-}
 
 function voice(apiKey = standin.apiKey): RecoveringTTS {
   const plugin = new cartesia.TTS({ apiKey, baseUrl: standin.baseUrl, sampleRate: 24000 });
@@ -61,7 +55,11 @@ describe('presynthesize', () => {
     const logger = recordingLogger();
     const greeting = presynthesize(engine, GREETING, logger);
     expect(await greeting.audio()).toBeUndefined();
-    expect(logger.events).toContain('greeting_presynthesis_failed');
+    expect(logger.lines).toContainEqual({
+      level: 'warn',
+      event: 'greeting_presynthesis_failed',
+      fields: { failure: 'no_audio' },
+    });
     await engine.close();
   });
 

@@ -20,11 +20,21 @@ export function percentile(values: readonly number[], p: number): number {
   );
 }
 
-/** Writes `results` into voice.json, keeping the keys the other voice benchmark wrote. */
-export async function mergeVoiceResults(results: Record<string, number>): Promise<void> {
+/**
+ * Writes `results` into voice.json, keeping the keys the other voice benchmark wrote. Keys under
+ * one of `ownedPrefixes` belong to this run alone: an earlier run's that this one did not write
+ * again (a ramp level it never reached, or one it now held) are dropped, not left to mislead.
+ */
+export async function mergeVoiceResults(
+  results: Record<string, number>,
+  ownedPrefixes: readonly string[] = [],
+): Promise<void> {
   const existing: unknown = await readFile(RESULTS, 'utf8')
     .then((text): unknown => JSON.parse(text))
     .catch(() => ({}));
   const base = existing !== null && typeof existing === 'object' ? existing : {};
-  await writeFile(RESULTS, `${JSON.stringify({ ...base, ...results }, null, 2)}\n`);
+  const kept = Object.fromEntries(
+    Object.entries(base).filter(([key]) => !ownedPrefixes.some((prefix) => key.startsWith(prefix))),
+  );
+  await writeFile(RESULTS, `${JSON.stringify({ ...kept, ...results }, null, 2)}\n`);
 }

@@ -52,6 +52,7 @@ export async function runCoachJob<ProcessData>(
   const jobLogger = deps.createLogger({ job_id: ctx.job.id });
   const metrics = deps.metrics ?? new JobMetrics({ processMetrics: false });
   metrics.jobReceived();
+  const jobStartedAt = performance.now();
   // Registered first, so a rejected job reports its count too. Shutdown callbacks run at the same
   // time, so the session's own end runs from here, before the report, not as a callback of its own.
   let endSession: (() => Promise<void>) | undefined;
@@ -147,6 +148,14 @@ export async function runCoachJob<ProcessData>(
   );
   stats.attach(session);
   session.on(voice.AgentSessionEventTypes.Error, (event) => metrics.providerError(event.error));
+  // The first time the agent speaks is the greeting (or, if the caller spoke first, the first
+  // thing they hear): how long the agent took to get there.
+  const firstAudio = (event: voice.AgentStateChangedEvent) => {
+    if (event.newState !== 'speaking') return;
+    session.off(voice.AgentSessionEventTypes.AgentStateChanged, firstAudio);
+    metrics.greetingPlayed(performance.now() - jobStartedAt);
+  };
+  session.on(voice.AgentSessionEventTypes.AgentStateChanged, firstAudio);
   let sessionEnded: (() => void) | undefined;
 
   let finished: Promise<void> | undefined;

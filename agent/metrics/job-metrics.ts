@@ -70,6 +70,7 @@ export class JobMetrics implements ToolCallMetrics {
   private spool: SpoolGaugeSource | undefined;
 
   private readonly voice: Record<VoiceLatencyKind, Histogram>;
+  private readonly greeting: Histogram;
   private readonly toolCalls: Histogram<'tool' | 'outcome'>;
   private readonly specialistCalls: Histogram<'specialist' | 'outcome'>;
   private readonly activeSessions: Gauge;
@@ -104,6 +105,10 @@ export class JobMetrics implements ToolCallMetrics {
         'From the end of user speech to the first agent audio: EOU delay + LLM TTFT + TTS TTFB of the same reply.',
       ),
     };
+    this.greeting = latency(
+      'agent_greeting_latency_seconds',
+      "From the job reaching its process to the greeting's first audio going to the room: the agent's share of a caller's wait to hear the coach (LiveKit's dispatch comes before it, the caller's network after).",
+    );
     this.toolCalls = new Histogram({
       name: 'agent_tool_call_duration_seconds',
       help: 'Tool call duration; _count is the number of calls, by tool and outcome (ok, rejected, failed).',
@@ -218,6 +223,13 @@ export class JobMetrics implements ToolCallMetrics {
   voiceLatency(kind: VoiceLatencyKind, milliseconds: number): void {
     if (Number.isFinite(milliseconds) && milliseconds >= 0) {
       this.voice[kind].observe(milliseconds / 1000);
+    }
+  }
+
+  /** The session's first audio (the greeting) went out, `milliseconds` after the job started. */
+  greetingPlayed(milliseconds: number): void {
+    if (Number.isFinite(milliseconds) && milliseconds >= 0) {
+      this.greeting.observe(milliseconds / 1000);
     }
   }
 

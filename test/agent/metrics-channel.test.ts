@@ -283,4 +283,16 @@ describe('voice latency from the framework metrics events', () => {
       sum: expect.closeTo(0.9, 6),
     });
   });
+
+  it('keeps the greeting apart from the replies', async () => {
+    const record = new JobMetrics({ processMetrics: false });
+    record.greetingPlayed(480);
+    record.greetingPlayed(-1);
+    const scraped = parseExposition(await record.registry.metrics());
+    expect(scraped.histogram('agent_greeting_latency_seconds')).toEqual({
+      count: 1,
+      sum: expect.closeTo(0.48, 6),
+    });
+    expect(scraped.histogram('agent_voice_response_latency_seconds')?.count).toBe(0);
+  });
 });

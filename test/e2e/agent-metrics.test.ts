@@ -183,6 +183,11 @@ describe.skipIf(!availability.available)('the agent server metrics endpoint', ()
       expect(ttft?.count).toBeGreaterThanOrEqual(1);
       expect(ttft?.sum).toBeGreaterThan(0);
       expect(up.histogram('agent_voice_tts_ttfb_seconds')?.count).toBeGreaterThanOrEqual(1);
+      // The greeting's first audio went to the room once, within the test's time.
+      const greeting = up.histogram('agent_greeting_latency_seconds');
+      expect(greeting?.count).toBe(1);
+      expect(greeting?.sum).toBeGreaterThan(0);
+      expect(greeting?.sum).toBeLessThan(30);
     } finally {
       await room.disconnect();
     }

@@ -15,7 +15,7 @@
  */
 
 import { ReadableStream } from 'node:stream/web';
-import { tts } from '@livekit/agents';
+import { tts, type voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { errorName, type Logger } from '../shared/runtime.ts';
 
@@ -91,4 +91,24 @@ export function presynthesize(speech: tts.TTS, text: string, logger: Logger): Pr
       frames.length = 0;
     },
   };
+}
+
+/**
+ * Says the greeting from what `presynthesize` kept (or the usual way when it kept nothing). The
+ * caller can hang up while the first audio is awaited: a session already closing says nothing,
+ * drops the kept audio and logs it, instead of throwing out of the job.
+ */
+export async function sayGreeting(
+  session: voice.AgentSession,
+  text: string,
+  greeting: PresynthesizedSpeech,
+  logger: Logger,
+): Promise<void> {
+  const audio = await greeting.audio();
+  try {
+    session.say(text, { audio });
+  } catch (error) {
+    await audio?.cancel();
+    logger.warn('greeting_not_said', { error: errorName(error) });
+  }
 }

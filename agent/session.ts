@@ -9,12 +9,12 @@
 import type { JobContext, VAD } from '@livekit/agents';
 import { voice } from '@livekit/agents';
 import { ApiRequestError, type EdgeApi } from '../shared/api-client.ts';
-import { errorCode, errorName, type Logger, systemClock } from '../shared/runtime.ts';
+import { errorCode, type Logger, systemClock } from '../shared/runtime.ts';
 import { FitnessVoiceAgent } from './coach.ts';
 import { summarySinkFor } from './coaching/summary-sink.ts';
 import type { VoiceAgentConfig } from './config.ts';
 import { loadCoachingContext } from './context-loader.ts';
-import { presynthesize } from './greeting-audio.ts';
+import { presynthesize, sayGreeting } from './greeting-audio.ts';
 import { readSessionMetadata } from './job-metadata.ts';
 import type { LogSpool } from './log-spool.ts';
 import { JobMetrics } from './metrics/job-metrics.ts';
@@ -190,12 +190,5 @@ export async function runCoachJob<ProcessData>(
   sessionEnded = metrics.sessionStarted();
   // Room names are random ids the API makes (workers/livekit/session-token.ts), not personal.
   logger.info('session_started', { room: ctx.room.name });
-  const greetingAudio = await greeting.audio();
-  try {
-    session.say(agent.greeting, { audio: greetingAudio });
-  } catch (error) {
-    // The caller hung up while the greeting's first audio was awaited, and the session is closing.
-    await greetingAudio?.cancel();
-    logger.warn('greeting_not_said', { error: errorName(error) });
-  }
+  await sayGreeting(session, agent.greeting, greeting, logger);
 }

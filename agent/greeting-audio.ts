@@ -18,6 +18,7 @@ import { ReadableStream } from 'node:stream/web';
 import { tts, type voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { errorName, type Logger } from '../shared/runtime.ts';
+import { AppendOnlyBuffer } from './append-only-buffer.ts';
 
 export interface PresynthesizedSpeech {
   /**
@@ -33,18 +34,8 @@ export function presynthesize(speech: tts.TTS, text: string, logger: Logger): Pr
   const stream = speech.stream();
   stream.pushText(text);
   stream.endInput();
-  const frames: AudioFrame[] = [];
-  let ended = false;
+  const kept = new AppendOnlyBuffer<AudioFrame>();
   let cancelled = false;
-  let wake: (() => void) | undefined;
-  const changed = () => {
-    wake?.();
-    wake = undefined;
-  };
-  let firstFrame: (started: boolean) => void = () => undefined;
-  const started = new Promise<boolean>((resolve) => {
-    firstFrame = resolve;
-  });
 
   void (async () => {
     // By class only: a provider's message can quote the text.
@@ -52,31 +43,27 @@ export function presynthesize(speech: tts.TTS, text: string, logger: Logger): Pr
     try {
       for await (const audio of stream) {
         if (audio === tts.SynthesizeStream.END_OF_STREAM) break;
-        frames.push(audio.frame);
-        firstFrame(true);
-        changed();
+        kept.add(audio.frame);
       }
     } catch (error) {
       failure = errorName(error);
     } finally {
-      ended = true;
-      firstFrame(false);
-      changed();
+      kept.end();
     }
-    if (!(await started) && !cancelled) logger.warn('greeting_presynthesis_failed', { failure });
+    if (kept.items.length === 0 && !cancelled) {
+      logger.warn('greeting_presynthesis_failed', { failure });
+    }
   })();
 
   return {
     async audio() {
-      if (!(await started)) return undefined;
+      while (kept.items.length === 0 && !kept.ended) await kept.changed();
+      if (kept.items.length === 0) return undefined;
+      let next = 0;
       return new ReadableStream<AudioFrame>({
         async pull(controller) {
-          while (frames.length === 0 && !ended) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-            });
-          }
-          const frame = frames.shift();
+          while (next >= kept.items.length && !kept.ended) await kept.changed();
+          const frame = kept.items[next++];
           if (frame) controller.enqueue(frame);
           else controller.close();
         },
@@ -88,7 +75,7 @@ export function presynthesize(speech: tts.TTS, text: string, logger: Logger): Pr
     cancel() {
       cancelled = true;
       stream.close();
-      frames.length = 0;
+      kept.items.length = 0;
     },
   };
 }

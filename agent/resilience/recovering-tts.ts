@@ -14,6 +14,7 @@
  */
 import { APIConnectionError, type APIConnectOptions, tts } from '@livekit/agents';
 import type { Logger } from '../../shared/runtime.ts';
+import { AppendOnlyBuffer } from '../append-only-buffer.ts';
 
 /** Said when a reply cannot be finished; short, so it fits where the reply stopped. */
 export const SPEECH_APOLOGY = 'Sorry, I lost my voice for a second. Could you ask me that again?';
@@ -86,31 +87,9 @@ type Piece = string | typeof FLUSH;
 const FLUSH = Symbol('flush');
 
 /** Text received so far, and a way to wait for more. */
-class TextBuffer {
-  readonly pieces: Piece[] = [];
-  ended = false;
-  #waiters: Array<() => void> = [];
-
-  add(piece: Piece): void {
-    this.pieces.push(piece);
-    this.#wake();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.#wake();
-  }
-
-  changed(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
+class TextBuffer extends AppendOnlyBuffer<Piece> {
   hasWords(): boolean {
-    return this.pieces.some((piece) => typeof piece === 'string' && piece.trim() !== '');
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
+    return this.items.some((piece) => typeof piece === 'string' && piece.trim() !== '');
   }
 }
 
@@ -175,8 +154,8 @@ class RecoveringSynthesizeStream extends tts.SynthesizeStream {
     const feeding = (async () => {
       let next = 0;
       while (active) {
-        while (next < text.pieces.length) {
-          const piece = text.pieces[next++];
+        while (next < text.items.length) {
+          const piece = text.items[next++];
           if (piece === FLUSH) stream.flush();
           else if (piece !== undefined) stream.pushText(piece);
         }

@@ -17,7 +17,11 @@ import {
   sayGreeting,
 } from '../../agent/greeting-audio.ts';
 import { RecoveringTTS } from '../../agent/resilience/recovering-tts.ts';
-import { type CartesiaStandin, startCartesiaStandin } from '../support/cartesia-standin.ts';
+import {
+  type CartesiaStandin,
+  speechSeconds,
+  startCartesiaStandin,
+} from '../support/cartesia-standin.ts';
 import { recordingLogger } from './fixtures.ts';
 
 const GREETING = "Hi Demo! Want to go over today's meals or talk about what to eat?";
@@ -38,9 +42,6 @@ function speechOut(apiKey = standin.apiKey): RecoveringTTS {
   return new RecoveringTTS(plugin, { logger: recordingLogger() });
 }
 
-/** Seconds of stand-in audio for `text` (see cartesia-standin.ts: 30 ms per character). */
-const expectedSeconds = (text: string) => text.trim().length * 0.03;
-
 describe('presynthesize', () => {
   it('asks for the speech at once and keeps all of its audio until it is played', async () => {
     const engine = speechOut();
@@ -54,7 +55,7 @@ describe('presynthesize', () => {
     expect(audio).toBeDefined();
     let seconds = 0;
     for await (const frame of audio ?? []) seconds += frame.samplesPerChannel / frame.sampleRate;
-    expect(seconds).toBeCloseTo(expectedSeconds(GREETING), 1);
+    expect(seconds).toBeCloseTo(speechSeconds(GREETING), 1);
     await engine.close();
   });
 

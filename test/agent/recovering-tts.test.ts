@@ -9,7 +9,11 @@ import * as cartesia from '@livekit/agents-plugin-cartesia';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecoveringTTS, SPEECH_APOLOGY } from '../../agent/resilience/recovering-tts.ts';
 import type { Logger } from '../../shared/runtime.ts';
-import { type CartesiaStandin, startCartesiaStandin } from '../support/cartesia-standin.ts';
+import {
+  type CartesiaStandin,
+  speechSeconds,
+  startCartesiaStandin,
+} from '../support/cartesia-standin.ts';
 
 const REPLY = 'Today is legs. Back squats, three sets of eight at sixty kilos, then lunges.';
 
@@ -63,8 +67,6 @@ async function speak(engine: tts.TTS, text: string): Promise<Spoken> {
   return { audioSeconds, finished };
 }
 
-/** Seconds of stand-in audio for `text` (see cartesia-standin.ts: 30 ms per character). */
-const expectedSeconds = (text: string) => text.trim().length * 0.03;
 const transcriptsSince = (known: number) =>
   standin.generations.slice(known).map((g) => g.transcript.replace(/\s+/g, ' ').trim());
 
@@ -80,7 +82,7 @@ describe('RecoveringTTS over the Cartesia plugin', () => {
 
     expect(standin.drops).toBe(drops + 1);
     expect(spoken.finished).toBe(true);
-    expect(spoken.audioSeconds).toBeGreaterThan(expectedSeconds(REPLY) * 0.9);
+    expect(spoken.audioSeconds).toBeGreaterThan(speechSeconds(REPLY) * 0.9);
     expect(transcriptsSince(known).at(-1)).toBe(REPLY);
     expect(logger.events).toEqual(['tts_provider_error', 'tts_reply_retried']);
 
@@ -99,7 +101,7 @@ describe('RecoveringTTS over the Cartesia plugin', () => {
 
     expect(spoken.finished).toBe(true);
     // Three chunks of the reply, then the whole apology.
-    expect(spoken.audioSeconds).toBeGreaterThan(expectedSeconds(SPEECH_APOLOGY));
+    expect(spoken.audioSeconds).toBeGreaterThan(speechSeconds(SPEECH_APOLOGY));
     expect(transcriptsSince(known).at(-1)).toBe(SPEECH_APOLOGY);
     expect(logger.events).toEqual(['tts_provider_error', 'tts_reply_apologised']);
 

@@ -120,9 +120,14 @@ function tone(sampleRate: number): Buffer {
   return pcm;
 }
 
+/** Seconds of tone the stand-in makes for `text` (one request gets at most 2 s of it). */
+export function speechSeconds(text: string): number {
+  return text.trim().length * SECONDS_PER_CHARACTER;
+}
+
 /** Little-endian 16-bit PCM of the tone, as long as it would take to say `text`. */
 function speech(text: string, sampleRate: number): Buffer {
-  const seconds = Math.min(text.trim().length * SECONDS_PER_CHARACTER, MAX_SECONDS_PER_REQUEST);
+  const seconds = Math.min(speechSeconds(text), MAX_SECONDS_PER_REQUEST);
   return tone(sampleRate).subarray(0, Math.round(seconds * sampleRate) * 2);
 }
 

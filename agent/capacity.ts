@@ -26,6 +26,15 @@ export const FULL_LOAD = 1;
  */
 export const ACCEPTED_JOB_START_TIMEOUT_MS = 30_000;
 
+/**
+ * How often accepted jobs are looked for among the running ones until each has been seen. The
+ * load report alone (every 2.5 s) missed a call shorter than that (a caller who hangs up during
+ * the greeting): its job started and ended between two reports, was never seen running, and
+ * held its slot for ACCEPTED_JOB_START_TIMEOUT_MS, so the server refused callers while idle. A
+ * job runs for at least the half second its process takes to close, far longer than this.
+ */
+export const ACCEPTED_JOB_WATCH_MS = 100;
+
 /** The share of the job slots in use, between 0 and 1. */
 export function jobLoad(activeJobs: number, maxConcurrentJobs: number): number {
   return Math.min(FULL_LOAD, activeJobs / maxConcurrentJobs);
@@ -81,6 +90,23 @@ export function jobSlots(options: JobSlotsOptions): JobSlots {
     return running.size + accepted.size;
   };
 
+  /** Looks at the running jobs until every accepted one was seen (needs the server, see above). */
+  let watch: ReturnType<typeof setInterval> | undefined;
+  const watchAccepted = () => {
+    if (watch || !server || accepted.size === 0) return;
+    watch = setInterval(() => {
+      const waiting = accepted.size;
+      const count = inUse();
+      if (accepted.size !== waiting) onInUse(count);
+      if (accepted.size === 0) {
+        clearInterval(watch);
+        watch = undefined;
+      }
+    }, ACCEPTED_JOB_WATCH_MS);
+    // Never what keeps the process alive: the framework's own connections do that.
+    watch.unref();
+  };
+
   return {
     inUse,
     async requestFunc(request) {
@@ -91,6 +117,7 @@ export function jobSlots(options: JobSlotsOptions): JobSlots {
         return;
       }
       accepted.set(request.id, now());
+      watchAccepted();
       const count = inUse();
       onInUse(count);
       onAccepted(count);
@@ -100,6 +127,7 @@ export function jobSlots(options: JobSlotsOptions): JobSlots {
       server = current;
       const count = inUse();
       onInUse(count);
+      watchAccepted();
       return jobLoad(count, maxConcurrentJobs);
     },
   };

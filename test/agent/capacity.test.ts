@@ -5,9 +5,10 @@
  */
 import type { RunningJobInfo } from '@livekit/agents';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ACCEPTED_JOB_START_TIMEOUT_MS,
+  ACCEPTED_JOB_WATCH_MS,
   FULL_LOAD,
   jobLoad,
   jobSlots,
@@ -93,6 +94,35 @@ describe('agent server capacity', () => {
     expect(slots.inUse()).toBe(0);
     await slots.requestFunc(d);
     expect(d.answer.value).toBe('accepted');
+  });
+
+  it('frees the slot of a call that ended between two load reports', async () => {
+    vi.useFakeTimers();
+    try {
+      const inUse: number[] = [];
+      const slots = jobSlots({ maxConcurrentJobs: 1, onInUse: (count) => inUse.push(count) });
+      // The framework's AgentServer: the same object at every report, its jobs changing between.
+      const server = serverRunning();
+      await slots.loadFunc(server);
+      const short = offer('short');
+      await slots.requestFunc(short);
+      // The caller hangs up during the greeting: the job runs and ends before the next report.
+      server.activeJobs = serverRunning('short').activeJobs;
+      await vi.advanceTimersByTimeAsync(ACCEPTED_JOB_WATCH_MS);
+      server.activeJobs = [];
+      expect(slots.inUse()).toBe(0);
+      expect(inUse.at(-1)).toBe(1);
+      const next = offer('next');
+      await slots.requestFunc(next);
+      expect(next.answer.value).toBe('accepted');
+      // Once every accepted job was seen, nothing keeps looking.
+      await vi.advanceTimersByTimeAsync(ACCEPTED_JOB_WATCH_MS);
+      server.activeJobs = serverRunning('next').activeJobs;
+      await vi.advanceTimersByTimeAsync(ACCEPTED_JOB_WATCH_MS);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never has more jobs in its slots than it allows, whatever the order of offers and reports', () => {

@@ -29,6 +29,7 @@ import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
 import { jobProcessEnv } from './job-process-env.ts';
 import { createStartGate, gateOpensAt, type StartGate } from './job-process-start.ts';
+import { warmUpJobProcess } from './job-warm-up.ts';
 import { redactChildLoggers, redactFrameworkLogs } from './log-redaction.ts';
 import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
@@ -104,6 +105,12 @@ async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
   // first use (agent/providers.ts), and the model object made here holds no connection.
   warmVad(vad);
   await createLlm(config.llm);
+  const warmUpStarted = performance.now();
+  const { apiLive } = await warmUpJobProcess(api);
+  createAgentLogger('warm_up').info('job_process_warmed', {
+    duration_ms: Math.round(performance.now() - warmUpStarted),
+    api_live: apiLive,
+  });
   proc.userData.deps = { config, api, vad, openSpool, metrics };
 }
 

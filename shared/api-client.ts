@@ -66,6 +66,8 @@ export interface ApiClientOptions {
 }
 
 export interface EdgeApi {
+  /** Whether the API answers its liveness probe (`GET /health/live`, which touches nothing). */
+  isLive(signal?: AbortSignal): Promise<boolean>;
   /** The user's coaching context, or null when the user has no profile (404). */
   getContext(userId: string, signal?: AbortSignal): Promise<CoachingContext | null>;
   /**
@@ -128,6 +130,17 @@ export function createApiClient(options: ApiClientOptions): EdgeApi {
   const init = (signal: AbortSignal | undefined) => (signal ? { init: { signal } } : undefined);
 
   return {
+    async isLive(signal) {
+      try {
+        const response = await client.health.live.$get(undefined, init(signal));
+        // Read as JSON like every other answer, which also releases the connection.
+        await response.json().catch(() => undefined);
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
+
     async getContext(userId, signal) {
       const response = await send(() =>
         client.v1.users[':user_id'].context.$get({ param: { user_id: userId } }, init(signal)),

@@ -235,6 +235,11 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
       path: `/v1/users/${DEMO_USER_ID}/context`,
       auth: 'service',
     });
+    // The job processes were warmed in prewarm (agent/job-warm-up.ts), through the same client.
+    expect(agent.logs).toContainEqual(
+      expect.objectContaining({ msg: 'job_process_warmed', api_live: true }),
+    );
+    expect(api.requests).toContainEqual({ method: 'GET', path: '/health/live', auth: 'service' });
 
     expect(await hearsSpeech(await audio)).toBe(true);
     const greeting = await eventually('the greeting to be synthesised', () =>

@@ -31,6 +31,12 @@ export function percentiles(values: readonly number[]): Percentiles {
 
 export interface SessionSummary {
   duration_s: number;
+  /**
+   * From the job reaching its process to the agent's first audio going to the room (the
+   * greeting, unless the caller spoke first); null when the agent never spoke, which in a session
+   * longer than a few seconds means a caller left in silence.
+   */
+  greeting_ms: number | null;
   turns: number;
   tool_calls: number;
   eou_delay_ms: Percentiles;
@@ -71,6 +77,7 @@ export class SessionStats {
   private readonly startedAt: number;
   private turns = 0;
   private toolCalls = 0;
+  private greetingMs: number | undefined;
   private readonly eou: number[] = [];
   private readonly ttft: number[] = [];
   private readonly ttfb: number[] = [];
@@ -86,6 +93,11 @@ export class SessionStats {
     this.startedAt = startedAt;
     this.onLatency = onLatency;
     this.onTurn = onTurn;
+  }
+
+  /** The agent's first audio, `milliseconds` after the job started; later calls are ignored. */
+  greetingPlayed(milliseconds: number): void {
+    this.greetingMs ??= round(milliseconds);
   }
 
   attach(session: voice.AgentSession): void {
@@ -153,6 +165,7 @@ export class SessionStats {
     }
     return {
       duration_s: Math.round((now - this.startedAt) / 100) / 10,
+      greeting_ms: this.greetingMs ?? null,
       turns: this.turns,
       tool_calls: this.toolCalls,
       eou_delay_ms: percentiles(this.eou),

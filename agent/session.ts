@@ -153,7 +153,9 @@ export async function runCoachJob<ProcessData>(
   const firstAudio = (event: voice.AgentStateChangedEvent) => {
     if (event.newState !== 'speaking') return;
     session.off(voice.AgentSessionEventTypes.AgentStateChanged, firstAudio);
-    metrics.greetingPlayed(performance.now() - jobStartedAt);
+    const greetingMs = performance.now() - jobStartedAt;
+    metrics.greetingPlayed(greetingMs);
+    stats.greetingPlayed(greetingMs);
   };
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, firstAudio);
   let sessionEnded: (() => void) | undefined;

@@ -323,8 +323,14 @@ describe('session summary', () => {
       streamed: true,
       speechId: 's1',
     });
+    // Nothing said yet: a session that ends like this left its caller in silence.
+    expect(stats.summary(1).greeting_ms).toBeNull();
+    stats.greetingPlayed(512.34);
+    stats.greetingPlayed(9000);
     const summary = stats.summary(12_345);
     expect(summary.duration_s).toBe(12.3);
+    // The first audio only: the greeting, not a later reply.
+    expect(summary.greeting_ms).toBe(512.3);
     expect(summary.end_to_end_ms).toEqual({ count: 1, p50: 850, p95: 850, max: 850 });
     expect(summary.llm_ttft_ms).toEqual({ count: 2, p50: 400, p95: 999, max: 999 });
     expect(summary.eou_delay_ms.p50).toBe(300);

@@ -131,6 +131,7 @@ describe.skipIf(!availability.available)('the agent server metrics endpoint', ()
       autoSubscribe: true,
       dynacast: false,
     });
+    let greetingSeconds: number | undefined;
     try {
       await agent.waitForLog('session_started', jobLog('session_started'), 60_000);
       const during = await scraped('the session counted', (m) =>
@@ -188,6 +189,7 @@ describe.skipIf(!availability.available)('the agent server metrics endpoint', ()
       expect(greeting?.count).toBe(1);
       expect(greeting?.sum).toBeGreaterThan(0);
       expect(greeting?.sum).toBeLessThan(30);
+      greetingSeconds = greeting?.sum;
     } finally {
       await room.disconnect();
     }
@@ -195,7 +197,9 @@ describe.skipIf(!availability.available)('the agent server metrics endpoint', ()
     // The room goes away, the job ends and its process exits: the gauge is back at zero and
     // the counters neither reset nor double.
     await livekit.rooms.deleteRoom(session.room_name);
-    await agent.waitForLog('session_summary', jobLog('session_summary'), 60_000);
+    const summary = await agent.waitForLog('session_summary', jobLog('session_summary'), 60_000);
+    // The same greeting, per session in the log line: the metric's one observation, in ms.
+    expect(summary.greeting_ms).toBeCloseTo((greetingSeconds ?? 0) * 1000, -1);
     const after = await scraped('the session ended', (m) =>
       (m.value('agent_active_sessions') ?? 0) === 0 && m.value('agent_job_slots_in_use') === 0
         ? m

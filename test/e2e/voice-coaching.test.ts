@@ -105,8 +105,13 @@ describe.skipIf(!availability.available)('coaching a workout by voice', () => {
 
     // The rest ends: the coach speaks up without being asked.
     const quietFrom = performance.now();
-    const unprompted = await spokenMatching(since, /rest is over/i, 'the unprompted end of rest');
-    expect(unprompted).toMatch(/set 2 of 2/i);
+    // Spoken a sentence at a time (one speech request per sentence), so wait for the whole call:
+    // "Rest is over." can be seen before the sentence naming the set arrives.
+    await spokenMatching(
+      since,
+      /rest is over[\s\S]*set 2 of 2/i,
+      'the unprompted end of rest, naming the next set',
+    );
     const heardAt = await caller.waitForCoachSound(quietFrom, 30_000);
     expect(caller.spoken.filter((turn) => turn.endedAt > quietFrom)).toHaveLength(0);
     console.log(`unprompted end-of-rest call heard ${Math.round(heardAt - quietFrom)} ms later`);

@@ -27,8 +27,8 @@ import { PLAYGROUND_PATH } from '../workers/playground/assets.ts';
 /** No scripted caller: the stack stays up for the playground page (README "Try it in a browser"). */
 const PLAYGROUND_ONLY = process.argv.includes('--playground');
 const INSTALL_SCRIPT = fileURLToPath(new URL('./install-livekit-server.sh', import.meta.url));
-/** The coach has finished a reply once it has been quiet this long. */
-const SETTLE_MS = 1200;
+/** A reply has finished once the agent listens again and the caller has heard nothing this long. */
+const SETTLE_MS = 500;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -53,9 +53,9 @@ function describeTurn(timeline: TurnTimeline): string {
   ].join('  ·  ');
 }
 
-/** What the coach was asked to say since generation `since`, once it has gone quiet. */
+/** What the coach was asked to say since generation `since`, once it has finished. */
 async function coachSaid(stack: LocalVoiceStack, caller: VoiceCaller, since: number) {
-  await caller.waitForCoachSilence(SETTLE_MS, 60_000);
+  await caller.waitForCoachDone(SETTLE_MS, 60_000);
   return stack.standins.cartesia.generations
     .slice(since)
     .map((generation) => generation.transcript.trim())
@@ -72,7 +72,9 @@ async function converse(stack: LocalVoiceStack, stopped: () => boolean): Promise
     const since = stack.standins.cartesia.generations.length;
     say(`\nyou:   ${line}`);
     const { timeline } = await takeTurn(stack.standins, caller, line, undefined, stack.agent);
-    say(`       ${typeof timeline === 'string' ? timeline : describeTurn(timeline)} ms`);
+    say(
+      `       ${typeof timeline === 'string' ? `(no timeline: ${timeline})` : `${describeTurn(timeline)} ms`}`,
+    );
     say(`coach: ${await coachSaid(stack, caller, since)}`);
   }
 }

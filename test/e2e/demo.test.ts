@@ -70,9 +70,9 @@ describe.skipIf(!availability.available)('npm run demo', () => {
     expect(output).toContain('coach: Logged 10 reps of squat at 60 kg');
     expect(output).toContain('goblet squats');
     // Three answered turns, each with its own timeline.
-    expect(output.match(/end of speech 0 .* first audio heard \+\d+ ms/g)).toHaveLength(3);
+    expect(output.match(/end of speech 0 .* first audio heard \+\d+ ms/g), output).toHaveLength(3);
     // Each with the moment the agent committed the turn, from its per-turn log line.
-    expect(output.match(/turn committed \+\d+/g)).toHaveLength(3);
+    expect(output.match(/turn committed \+\d+/g), output).toHaveLength(3);
     expect(output).toContain('Stopped.');
   }, 300_000);
 

@@ -257,6 +257,34 @@ export class VoiceCaller {
     }
   }
 
+  /** The state the agent publishes on its participant (`lk.agent.state`), once it has joined. */
+  agentState(): string | undefined {
+    return this.agent()?.attributes['lk.agent.state'];
+  }
+
+  /**
+   * Resolves, with when the coach's last sound ended, once the agent is back to listening and the
+   * caller has heard nothing for `settleMs`. Quiet alone can end early: on a starved machine the
+   * gap between two sentences of one reply (one speech request each) can outlast any settle time,
+   * while the agent stays "thinking" or "speaking" until the whole reply has played.
+   */
+  async waitForCoachDone(settleMs = 500, timeoutMs = 60_000): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const last = this.coachSounds.at(-1);
+      const quietSince = last ? last.endedAt : 0;
+      const quiet = quietSince !== undefined && performance.now() - quietSince >= settleMs;
+      if (quiet && this.agentState() === 'listening') return quietSince;
+      if (performance.now() > deadline) {
+        throw new CallerError(
+          'timeout',
+          `the coach had not finished after ${timeoutMs} ms (agent ${this.agentState() ?? 'absent'})`,
+        );
+      }
+      await sleep(20);
+    }
+  }
+
   /** When the coach sound playing at `at` (or the next one to start after it) ended. */
   async waitForCoachToStop(at: number, timeoutMs = 30_000): Promise<number> {
     const deadline = performance.now() + timeoutMs;

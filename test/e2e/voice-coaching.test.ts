@@ -101,7 +101,7 @@ describe.skipIf(!availability.available)('coaching a workout by voice', () => {
     expect(confirmation).toMatch(/rest/i);
     expect(confirmation).toMatch(/squat/i);
     since = rig.standins.cartesia.generations.length;
-    await caller.waitForCoachSilence();
+    await caller.waitForCoachDone();
 
     // The rest ends: the coach speaks up without being asked.
     const quietFrom = performance.now();
@@ -115,19 +115,19 @@ describe.skipIf(!availability.available)('coaching a workout by voice', () => {
     const heardAt = await caller.waitForCoachSound(quietFrom, 30_000);
     expect(caller.spoken.filter((turn) => turn.endedAt > quietFrom)).toHaveLength(0);
     console.log(`unprompted end-of-rest call heard ${Math.round(heardAt - quietFrom)} ms later`);
-    await caller.waitForCoachSilence();
+    await caller.waitForCoachDone();
 
     // "What's next?" answers from the session's progress.
     since = rig.standins.cartesia.generations.length;
     await rig.ask(caller, CALLER_LINES.whatsNext);
     expect(await spokenMatching(since, /squat/i, 'the next set')).toMatch(/set 2 of 2/i);
-    await caller.waitForCoachSilence();
+    await caller.waitForCoachDone();
 
     // Second set (other reps, so it is a new set and not a re-sent one): next is the lunge.
     since = rig.standins.cartesia.generations.length;
     await rig.ask(caller, 'Log eight squats at sixty kilos.');
     expect(await spokenMatching(since, /lunge/i, 'the lunge named as next')).toMatch(/rest/i);
-    await caller.waitForCoachSilence();
+    await caller.waitForCoachDone();
 
     // Done: the summary is spoken and stored with this voice session.
     since = rig.standins.cartesia.generations.length;

@@ -138,7 +138,7 @@ describe.skipIf(!availability.available)('provider faults, from the caller side'
       console.log(
         `TTS dropped ${name}: ${recovered.kind} heard ${Math.round(soundAfter - turn.endedAt)} ms after the question`,
       );
-      await caller.waitForCoachSilence();
+      await caller.waitForCoachDone();
       await nextTurnWorks(caller);
       await caller.hangUp();
     }, 180_000);
@@ -176,7 +176,7 @@ describe.skipIf(!availability.available)('provider faults, from the caller side'
           `LLM ${name}: first audio ${Math.round(heardAt - turn.endedAt)} ms, apology heard ${Math.round(apologyHeard - turn.endedAt)} ms after the end of speech`,
         );
         failing = false;
-        await caller.waitForCoachSilence();
+        await caller.waitForCoachDone();
         await nextTurnWorks(caller);
       } finally {
         rig.standins.voiceLlm.reset();

@@ -47,7 +47,7 @@ export interface Asked {
 /** The greeting: the caller hears the coach, then the coach goes quiet. */
 export async function heardGreeting(caller: VoiceCaller): Promise<void> {
   await caller.waitForCoachSound(0, 60_000);
-  await caller.waitForCoachSilence();
+  await caller.waitForCoachDone();
 }
 
 export async function startVoiceScenarioRig(binary: string): Promise<VoiceScenarioRig> {

@@ -173,7 +173,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
       auth: 'service',
     });
     expect(rig.standins.specialistLlm.requests.length).toBeGreaterThan(0);
-    await caller.waitForCoachSilence();
+    await caller.waitForCoachDone();
 
     // Slow: the specialist takes 1 s, past the filler's 300 ms, within the 1.8 s deadline.
     rig.standins.specialistLlm.setFirstTokenDelay(1000);

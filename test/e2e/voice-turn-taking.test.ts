@@ -73,7 +73,7 @@ describe.skipIf(!availability.available)('a pause in the middle of a request', (
       rig.standins.deepgram.enqueueTranscripts(c.first, c.rest);
       const turn = await caller.say([c.first, c.rest], { pauseMs: c.pauseMs });
       const heardAt = await caller.waitForCoachSound(turn.endedAt);
-      await caller.waitForCoachSilence();
+      await caller.waitForCoachDone();
 
       // Both halves reached the agent as separate transcripts, so the pause was a real one. A
       // wordless piece the stand-in cut off on a machine too busy to send the caller's audio

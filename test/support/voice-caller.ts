@@ -268,7 +268,7 @@ export class VoiceCaller {
    * gap between two sentences of one reply (one speech request each) can outlast any settle time,
    * while the agent stays "thinking" or "speaking" until the whole reply has played.
    */
-  async waitForCoachDone(settleMs = 500, timeoutMs = 60_000): Promise<number> {
+  async waitForCoachDone(settleMs = 1000, timeoutMs = 60_000): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const last = this.coachSounds.at(-1);

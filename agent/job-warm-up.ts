@@ -11,7 +11,10 @@
  * the greeting's path, and under a burst of sessions CPU is what the greeting waits for. Here each
  * runs once on a sample shaped like the real thing (every optional part of the context filled),
  * and the one request goes to the API's liveness probe, which touches nothing behind the API.
+ * The first model request, which answers the caller's first question, is warmed the same way
+ * (agent/model-warm-up.ts), with the coach's instructions and tools for the sample context.
  */
+import { llm } from '@livekit/agents';
 import type { EdgeApi } from '../shared/api-client.ts';
 import {
   type CoachingContext,
@@ -19,6 +22,9 @@ import {
   type SessionMetadata,
 } from '../shared/schemas.ts';
 import { parseSessionMetadata } from '../shared/session-metadata.ts';
+import { buildInstructions } from './instructions.ts';
+import { type CreateWarmUpModel, warmUpModelRequest } from './model-warm-up.ts';
+import { createCoachTools } from './tools.ts';
 
 /** The liveness request's limit: prewarm has its own deadline, and this is only a warm-up. */
 export const WARM_UP_REQUEST_TIMEOUT_MS = 2000;
@@ -113,16 +119,47 @@ export const WARM_UP_CONTEXT: CoachingContext = {
 export interface WarmUpResult {
   /** Whether the API's liveness probe answered; false is only worth a log line here. */
   apiLive: boolean;
+  /**
+   * Whether the warm-up model request was answered by the loopback server: false for a provider
+   * whose API is not OpenAI-compatible (its request side is still warmed) or when it failed.
+   */
+  modelAnswered: boolean;
 }
 
 /** Runs the session's first-use code once; never throws (a cold path is slower, not broken). */
-export async function warmUpJobProcess(api: Pick<EdgeApi, 'isLive'>): Promise<WarmUpResult> {
+export async function warmUpJobProcess(
+  api: Pick<EdgeApi, 'isLive'>,
+  createModel: CreateWarmUpModel,
+): Promise<WarmUpResult> {
   parseSessionMetadata(JSON.stringify(WARM_UP_METADATA));
   // A copy through JSON, as the context arrives: parsing must not depend on shared objects.
   coachingContextSchema.safeParse(JSON.parse(JSON.stringify(WARM_UP_CONTEXT)));
   await passThroughWebStream();
   const apiLive = await api.isLive(AbortSignal.timeout(WARM_UP_REQUEST_TIMEOUT_MS));
-  return { apiLive };
+  const modelAnswered = await warmUpModelRequest(
+    createModel,
+    firstQuestionRequest(),
+    WARM_UP_REQUEST_TIMEOUT_MS,
+  );
+  return { apiLive, modelAnswered };
+}
+
+/** What a session sends for the caller's first question: the coach's instructions and tools. */
+function firstQuestionRequest() {
+  const chatCtx = llm.ChatContext.empty();
+  chatCtx.addMessage({ role: 'system', content: buildInstructions('general', WARM_UP_CONTEXT) });
+  chatCtx.addMessage({ role: 'user', content: "What's my workout today?" });
+  // Never called: the tools only have to be described to the model.
+  const tools = createCoachTools({
+    context: WARM_UP_CONTEXT,
+    logSink: { append: async () => undefined },
+    specialists: {
+      askSpecialist: () => Promise.reject(new Error('not called during the warm-up')),
+    },
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    clock: { now: () => new Date() },
+  });
+  return { chatCtx, tools: Object.values(tools), toolName: tools.get_todays_workout.name };
 }
 
 /** One chunk through a TransformStream: the framework's audio and text pipes are web streams. */

@@ -106,10 +106,13 @@ async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
   warmVad(vad);
   await createLlm(config.llm);
   const warmUpStarted = performance.now();
-  const { apiLive } = await warmUpJobProcess(api);
+  const { apiLive, modelAnswered } = await warmUpJobProcess(api, (baseUrl) =>
+    createLlm({ ...config.llm, apiKey: 'warm-up', baseUrl }),
+  );
   createAgentLogger('warm_up').info('job_process_warmed', {
     duration_ms: Math.round(performance.now() - warmUpStarted),
     api_live: apiLive,
+    model_answered: modelAnswered,
   });
   proc.userData.deps = { config, api, vad, openSpool, metrics };
 }

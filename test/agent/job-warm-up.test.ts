@@ -3,12 +3,30 @@
  * schemas a session parses first, or the warm-up leaves those paths cold; and it never fails a
  * prewarm, whether or not the API answers.
  */
-import { describe, expect, it } from 'vitest';
+import { initializeLogger } from '@livekit/agents';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WARM_UP_CONTEXT, WARM_UP_METADATA, warmUpJobProcess } from '../../agent/job-warm-up.ts';
+import type { CreateWarmUpModel } from '../../agent/model-warm-up.ts';
+import { createLlm } from '../../agent/providers.ts';
 import { createApiClient } from '../../shared/api-client.ts';
 import { coachingContextSchema } from '../../shared/schemas.ts';
 import { parseSessionMetadata } from '../../shared/session-metadata.ts';
 import { freeTcpPort } from '../support/net.ts';
+
+/** The configured model as prewarm makes it: the OpenAI plugin, pointed at the loopback server. */
+const openaiModel: CreateWarmUpModel = (baseUrl) =>
+  createLlm({
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    apiKey: 'warm-up',
+    baseUrl,
+    maxResponseTokens: 150,
+  });
+
+beforeAll(() => {
+  // The framework's model stream logs through its own logger, which a job process initialises.
+  initializeLogger({ pretty: false, level: 'silent' });
+});
 
 describe('job process warm-up', () => {
   it('has a session metadata sample the agent accepts', () => {
@@ -45,7 +63,10 @@ describe('job process warm-up', () => {
         return Response.json({ status: 'ok' });
       },
     });
-    expect(await warmUpJobProcess(api)).toEqual({ apiLive: true });
+    expect(await warmUpJobProcess(api, openaiModel)).toEqual({
+      apiLive: true,
+      modelAnswered: true,
+    });
     expect(asked).toEqual(['/health/live']);
   });
 
@@ -54,12 +75,18 @@ describe('job process warm-up', () => {
       baseUrl: `http://127.0.0.1:${await freeTcpPort()}`,
       serviceToken: 'service-token-for-this-test-only',
     });
-    expect(await warmUpJobProcess(unreachable)).toEqual({ apiLive: false });
+    expect(await warmUpJobProcess(unreachable, openaiModel)).toEqual({
+      apiLive: false,
+      modelAnswered: true,
+    });
     const failing = createApiClient({
       baseUrl: 'http://edge.test',
       serviceToken: 'service-token-for-this-test-only',
       fetch: async () => new Response('<html>Bad gateway</html>', { status: 502 }),
     });
-    expect(await warmUpJobProcess(failing)).toEqual({ apiLive: false });
+    expect(await warmUpJobProcess(failing, openaiModel)).toEqual({
+      apiLive: false,
+      modelAnswered: true,
+    });
   });
 });

@@ -235,9 +235,10 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
       path: `/v1/users/${DEMO_USER_ID}/context`,
       auth: 'service',
     });
-    // The job processes were warmed in prewarm (agent/job-warm-up.ts), through the same client.
+    // The job processes were warmed in prewarm (agent/job-warm-up.ts), through the same client,
+    // and their first model request was answered by the loopback server (agent/model-warm-up.ts).
     expect(agent.logs).toContainEqual(
-      expect.objectContaining({ msg: 'job_process_warmed', api_live: true }),
+      expect.objectContaining({ msg: 'job_process_warmed', api_live: true, model_answered: true }),
     );
     expect(api.requests).toContainEqual({ method: 'GET', path: '/health/live', auth: 'service' });
 

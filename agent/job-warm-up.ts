@@ -16,6 +16,7 @@
  */
 import { llm } from '@livekit/agents';
 import type { EdgeApi } from '../shared/api-client.ts';
+import { systemClock } from '../shared/runtime.ts';
 import {
   type CoachingContext,
   coachingContextSchema,
@@ -157,7 +158,7 @@ function firstQuestionRequest() {
       askSpecialist: () => Promise.reject(new Error('not called during the warm-up')),
     },
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    clock: { now: () => new Date() },
+    clock: systemClock,
   });
   return { chatCtx, tools: Object.values(tools), toolName: tools.get_todays_workout.name };
 }

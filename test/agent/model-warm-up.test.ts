@@ -69,13 +69,7 @@ describe('model warm-up', () => {
     const cannotMake: CreateWarmUpModel = () => Promise.reject(new Error('no plugin'));
     expect(await warmUpModelRequest(cannotMake, firstQuestion(), 2000)).toBe(false);
     const failsAtOnce: CreateWarmUpModel = async (baseUrl) => {
-      const model = await createLlm({
-        provider: 'openai',
-        model: 'warm-up-model',
-        apiKey: 'warm-up',
-        baseUrl,
-        maxResponseTokens: 150,
-      });
+      const model = await pluginModel('openai', [])(baseUrl);
       model.chat = () => {
         throw new Error('broken plugin');
       };

@@ -247,14 +247,25 @@ export class VoiceCaller {
   async waitForCoachSilence(settleMs = 1000, timeoutMs = 30_000): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const last = this.coachSounds.at(-1);
-      const quietSince = last ? last.endedAt : 0;
-      if (quietSince !== undefined && performance.now() - quietSince >= settleMs) return quietSince;
+      const quietSince = this.quietFor(settleMs);
+      if (quietSince !== undefined) return quietSince;
       if (performance.now() > deadline) {
         throw new CallerError('timeout', `the coach was still talking after ${timeoutMs} ms`);
       }
       await sleep(20);
     }
+  }
+
+  /**
+   * When the coach's last sound ended (0 if it never sounded), once the caller has heard nothing
+   * since for `settleMs`; undefined before that.
+   */
+  private quietFor(settleMs: number): number | undefined {
+    const last = this.coachSounds.at(-1);
+    const quietSince = last ? last.endedAt : 0;
+    return quietSince !== undefined && performance.now() - quietSince >= settleMs
+      ? quietSince
+      : undefined;
   }
 
   /** The state the agent publishes on its participant (`lk.agent.state`), once it has joined. */
@@ -271,10 +282,8 @@ export class VoiceCaller {
   async waitForCoachDone(settleMs = 1000, timeoutMs = 60_000): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const last = this.coachSounds.at(-1);
-      const quietSince = last ? last.endedAt : 0;
-      const quiet = quietSince !== undefined && performance.now() - quietSince >= settleMs;
-      if (quiet && this.agentState() === 'listening') return quietSince;
+      const quietSince = this.quietFor(settleMs);
+      if (quietSince !== undefined && this.agentState() === 'listening') return quietSince;
       if (performance.now() > deadline) {
         throw new CallerError(
           'timeout',

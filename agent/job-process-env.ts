@@ -15,6 +15,10 @@
  *   source, so a new release never runs stale code.
  * - NODE_OPTIONS `--import` of the start gate: a replacement forked while sessions are starting
  *   waits for them before it loads (job-process-start.ts).
+ * - RUST_LOG `off`: the native WebRTC stack's own log filter, which applies once its records are
+ *   no longer sent to JavaScript (native-log-capture.ts). Before, they were sent and dropped
+ *   unread, so nothing was shown either way; an operator who wants them on stderr sets RUST_LOG
+ *   (for example `error`; at debug level they include SDP and ICE credentials).
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +32,7 @@ export const DEFAULT_COMPILE_CACHE_DIR = join(tmpdir(), 'fitness-coach-agent-com
 export function jobProcessEnv(
   env: Readonly<Record<string, string | undefined>>,
   compileCacheDir = DEFAULT_COMPILE_CACHE_DIR,
-): { NODE_OPTIONS: string; NODE_COMPILE_CACHE: string } {
+): { NODE_OPTIONS: string; NODE_COMPILE_CACHE: string; RUST_LOG: string } {
   const options = (env.NODE_OPTIONS ?? '').trim();
   const startGate = `--import=${START_GATE_IMPORT}`;
   return {
@@ -42,5 +46,6 @@ export function jobProcessEnv(
       .filter(Boolean)
       .join(' '),
     NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || compileCacheDir,
+    RUST_LOG: env.RUST_LOG || 'off',
   };
 }

@@ -36,6 +36,7 @@ import { createAgentLogger } from './logger.ts';
 import { startMetricsExporter } from './metrics/exporter.ts';
 import { type JobProcessMetrics, startJobProcessMetrics } from './metrics/job-process.ts';
 import { METRICS_SOCKET_ENV } from './metrics/wire.ts';
+import { turnOffNativeLogCapture } from './native-log-capture.ts';
 import { createLlm } from './providers.ts';
 import { runCoachJob, SPOOL_DRAIN_TIMEOUT_MS } from './session.ts';
 
@@ -80,8 +81,10 @@ function warmVad(vad: VAD): void {
 }
 
 async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
-  // Before any job: the JobContext's logger, made before entry runs, binds the room name.
+  // Before any job: the JobContext's logger, made before entry runs, binds the room name; and
+  // the native client starts with the job's room, so its log capture is turned off before it.
   redactChildLoggers();
+  const nativeLogCapture = turnOffNativeLogCapture();
   const config = loadVoiceAgentConfig(process.env);
   const api = createApiClient(config.api);
   const logger = createAgentLogger('log_spool');
@@ -113,6 +116,7 @@ async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
     duration_ms: Math.round(performance.now() - warmUpStarted),
     api_live: apiLive,
     model_answered: modelAnswered,
+    native_log_capture: nativeLogCapture,
   });
   proc.userData.deps = { config, api, vad, openSpool, metrics };
 }

@@ -194,18 +194,27 @@ describe('agent server capacity', () => {
     }
   });
 
-  it('gives job processes a small young generation, a compile cache and the start gate, keeping what the operator set', () => {
+  it('gives job processes a small young generation, a compile cache, the start gate and no native logs, keeping what the operator set', () => {
     const gate = `--import=${START_GATE_IMPORT}`;
     expect(jobProcessEnv({}, '/cache')).toEqual({
       NODE_OPTIONS: `--max-semi-space-size=2 ${gate}`,
       NODE_COMPILE_CACHE: '/cache',
+      RUST_LOG: 'off',
     });
     expect(jobProcessEnv({ NODE_OPTIONS: ' --enable-source-maps ' }, '/cache').NODE_OPTIONS).toBe(
       `--enable-source-maps --max-semi-space-size=2 ${gate}`,
     );
     expect(
-      jobProcessEnv({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_COMPILE_CACHE: '/mine' }),
-    ).toEqual({ NODE_OPTIONS: `--max-semi-space-size=8 ${gate}`, NODE_COMPILE_CACHE: '/mine' });
+      jobProcessEnv({
+        NODE_OPTIONS: '--max-semi-space-size=8',
+        NODE_COMPILE_CACHE: '/mine',
+        RUST_LOG: 'error',
+      }),
+    ).toEqual({
+      NODE_OPTIONS: `--max-semi-space-size=8 ${gate}`,
+      NODE_COMPILE_CACHE: '/mine',
+      RUST_LOG: 'error',
+    });
     // Applied once, however often the server starts in one environment.
     const once = jobProcessEnv({}, '/cache');
     expect(jobProcessEnv(once, '/other')).toEqual(once);

@@ -45,6 +45,15 @@ export async function createLlm(config: LlmConfig): Promise<llmTypes.LLM> {
 const DEEPGRAM_BASE_URL = 'wss://api.deepgram.com';
 
 /**
+ * The rate the caller's audio is taken from the room at (agent/session.ts) and sent to Deepgram.
+ * It is also the rate the framework's voice detector runs at, so nothing resamples the caller's
+ * audio in JavaScript. At the framework's default of 24 kHz the voice detector and the
+ * speech-to-text stream each resampled every 10 ms frame to 16 kHz through a native call of its
+ * own (200 calls a second per session); the room's audio stream now resamples in native code.
+ */
+export const SPEECH_INPUT_SAMPLE_RATE = 16_000;
+
+/**
  * Flux models (`flux-general-en`, ...) are served by Deepgram's turn-based `/v2/listen` API and
  * the plugin's STTv2; every other model by `/v1/listen` and its STT.
  */
@@ -64,6 +73,7 @@ export function createStt(config: SttConfig): sttTypes.STT {
     return new deepgram.STTv2({
       apiKey: config.apiKey,
       model: config.model,
+      sampleRate: SPEECH_INPUT_SAMPLE_RATE,
       endpointUrl: `${baseUrl}${sttSocketPath(config)}`,
       ...(config.eagerEotThreshold === undefined
         ? {}
@@ -73,6 +83,7 @@ export function createStt(config: SttConfig): sttTypes.STT {
   return new deepgram.STT({
     apiKey: config.apiKey,
     model: config.model,
+    sampleRate: SPEECH_INPUT_SAMPLE_RATE,
     language: config.language,
     baseUrl,
   });

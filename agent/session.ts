@@ -18,12 +18,26 @@ import { presynthesize, sayGreeting } from './greeting-audio.ts';
 import { readSessionMetadata } from './job-metadata.ts';
 import type { LogSpool } from './log-spool.ts';
 import { JobMetrics } from './metrics/job-metrics.ts';
-import { createLlm, createStt, createTts, sttSocketPath } from './providers.ts';
+import {
+  createLlm,
+  createStt,
+  createTts,
+  SPEECH_INPUT_SAMPLE_RATE,
+  sttSocketPath,
+} from './providers.ts';
 import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
 import { RecoveringTTS } from './resilience/recovering-tts.ts';
 import { RoomEventsPublisher } from './room-events.ts';
 import { SessionStats } from './session-stats.ts';
 import { coachTurnHandling } from './turn-taking/settings.ts';
+
+/**
+ * How the session takes the caller's audio from the room: at the rate the voice detector and
+ * Deepgram use, so it is resampled once, in native code (providers.ts, SPEECH_INPUT_SAMPLE_RATE).
+ */
+export const COACH_ROOM_INPUT: Partial<voice.RoomInputOptions> = {
+  audioSampleRate: SPEECH_INPUT_SAMPLE_RATE,
+};
 
 /** How long shutdown waits for the spool to hand its sets to the API (the rest stay on disk). */
 export const SPOOL_DRAIN_TIMEOUT_MS = 5000;
@@ -184,7 +198,11 @@ export async function runCoachJob<ProcessData>(
   const greeting = presynthesize(voiceOut, agent.greeting, logger);
   try {
     await ctx.connect();
-    await session.start({ agent, room: ctx.room });
+    await session.start({
+      agent,
+      room: ctx.room,
+      inputOptions: COACH_ROOM_INPUT,
+    });
   } catch (error) {
     greeting.cancel();
     throw error;

@@ -20,12 +20,18 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { turnOffNativeLogCapture } from '../../agent/native-log-capture.ts';
 import {
   type AgentType,
   type CreateSessionResponse,
   createSessionResponseSchema,
 } from '../../shared/schemas.ts';
 import { renderSpeech } from './speech-audio.ts';
+
+// A phone does not decode the WebRTC stack's trace logs, and the callers share the machine with
+// the agent they measure: their process starts its native client as the agent's job processes
+// do (agent/native-log-capture.ts). A no-op if this process made its client already.
+turnOffNativeLogCapture();
 
 export interface VoiceCallerOptions {
   /** The edge API's base URL, e.g. http://127.0.0.1:PORT */

@@ -3,10 +3,11 @@
  *
  * The framework forks a process per job and imports this file there for its default export, so
  * the CLI only runs when this file is the program itself. Prewarm runs in every job process
- * before it takes a job (the server keeps AGENT_IDLE_PROCESSES such processes warm): it validates
- * the configuration, builds the API client and the VAD (loading its model), imports the configured
- * language model's plugin, and opens the process's log spool, which resends the sets an earlier
- * process left behind without waiting for a session.
+ * before it takes a job (the server keeps AGENT_IDLE_PROCESSES such processes warm): it turns off
+ * the native WebRTC client's log capture before that client exists (native-log-capture.ts),
+ * validates the configuration, builds the API client and the VAD (loading its model), imports
+ * the configured language model's plugin, and opens the process's log spool, which resends the
+ * sets an earlier process left behind without waiting for a session.
  * The framework's worker serves the health check (`GET /` on AGENT_HEALTH_PORT: 200 once it is
  * registered with LiveKit, 503 otherwise); this process serves the Prometheus endpoint
  * (`GET /metrics` on AGENT_METRICS_PORT), to which every job process pushes its metrics.

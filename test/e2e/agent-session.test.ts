@@ -240,6 +240,11 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
     expect(agent.logs).toContainEqual(
       expect.objectContaining({ msg: 'job_process_warmed', api_live: true, model_answered: true }),
     );
+    // Every job process turned the native client's log capture off before anything started it
+    // (agent/native-log-capture.ts).
+    const warmed = agent.logs.filter((line) => line.msg === 'job_process_warmed');
+    expect(warmed.length).toBeGreaterThan(0);
+    expect(warmed.map((line) => line.native_log_capture)).toEqual(warmed.map(() => 'off'));
     expect(api.requests).toContainEqual({ method: 'GET', path: '/health/live', auth: 'service' });
 
     expect(await hearsSpeech(await audio)).toBe(true);

@@ -6,7 +6,6 @@
  * argv: `capture-off` or `as-shipped`, the server URL, an access token.
  */
 import {
-  AudioFrame,
   AudioSource,
   LocalAudioTrack,
   Room,
@@ -18,6 +17,7 @@ import {
   rtcNodeBindings,
   turnOffNativeLogCapture,
 } from '../../agent/native-log-capture.ts';
+import { toneFrame } from '../support/tone-frame.ts';
 
 interface CountedBindings extends NativeBindings {
   FfiEvent: { fromBinary(data: Uint8Array): { message: { case?: string } } };
@@ -40,7 +40,6 @@ bindings.FfiEvent.fromBinary = (data) => {
 };
 
 const SAMPLE_RATE = 48_000;
-const FRAME_SAMPLES = SAMPLE_RATE / 100;
 const room = new Room();
 await room.connect(url, token, { autoSubscribe: false, dynacast: false });
 const source = new AudioSource(SAMPLE_RATE, 1);
@@ -49,12 +48,8 @@ await room.localParticipant?.publishTrack(
   track,
   new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
 );
-// Half a second of a quiet tone: enough for the audio pipeline to run.
-for (let i = 0; i < 50; i++) {
-  const samples = new Int16Array(FRAME_SAMPLES);
-  for (let n = 0; n < FRAME_SAMPLES; n++) samples[n] = Math.round(800 * Math.sin(n / 8));
-  await source.captureFrame(new AudioFrame(samples, SAMPLE_RATE, 1, FRAME_SAMPLES));
-}
+// Half a second of a tone: enough for the audio pipeline to run.
+for (let i = 0; i < 50; i++) await source.captureFrame(toneFrame(SAMPLE_RATE));
 const connected = room.isConnected;
 await room.disconnect();
 console.log(JSON.stringify({ outcome, connected, events }));

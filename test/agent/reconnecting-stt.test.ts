@@ -6,11 +6,11 @@
  */
 import { initializeLogger, stt } from '@livekit/agents';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
-import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ReconnectingSTT } from '../../agent/resilience/reconnecting-stt.ts';
 import type { Logger } from '../../shared/runtime.ts';
 import { type DeepgramStandin, startDeepgramStandin } from '../support/deepgram-standin.ts';
+import { toneFrame } from '../support/tone-frame.ts';
 
 const SAMPLE_RATE = 16000;
 const FRAME_MS = 20;
@@ -64,12 +64,7 @@ const APIS = [
 
 /** Feeds quiet audio in real time, as a microphone does, until the test ends. */
 function feedMicrophone(stream: stt.SpeechStream): void {
-  const samples = (SAMPLE_RATE * FRAME_MS) / 1000;
-  const timer = setInterval(() => {
-    const data = new Int16Array(samples);
-    for (let i = 0; i < samples; i++) data[i] = Math.round(3000 * Math.sin(i / 3));
-    stream.pushFrame(new AudioFrame(data, SAMPLE_RATE, 1, samples));
-  }, FRAME_MS);
+  const timer = setInterval(() => stream.pushFrame(toneFrame(SAMPLE_RATE, FRAME_MS)), FRAME_MS);
   cleanups.push(() => {
     clearInterval(timer);
     stream.close();

@@ -7,13 +7,13 @@
  */
 
 import { inference, initializeLogger } from '@livekit/agents';
-import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVoiceAgentConfig } from '../../agent/config.ts';
 import { type NativeBindings, rtcNodeBindings } from '../../agent/native-log-capture.ts';
 import { createStt } from '../../agent/providers.ts';
 import { COACH_ROOM_INPUT } from '../../agent/session.ts';
 import { withDevDefaults } from '../../shared/dev-defaults.ts';
+import { toneFrame } from '../support/tone-frame.ts';
 
 interface RequestBindings extends NativeBindings {
   FfiRequest: {
@@ -41,14 +41,6 @@ afterAll(() => {
 const resamplerRequests = () => requests.filter((kind) => kind.endsWith('SoxResampler')).length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** 10 ms of a quiet tone, as the room's audio stream delivers it. */
-function frame(sampleRate: number): AudioFrame {
-  const samples = sampleRate / 100;
-  const data = new Int16Array(samples);
-  for (let n = 0; n < samples; n++) data[n] = Math.round(500 * Math.sin(n / 6));
-  return new AudioFrame(data, sampleRate, 1, samples);
-}
-
 const config = (model: string) =>
   loadVoiceAgentConfig(
     withDevDefaults({
@@ -69,8 +61,9 @@ async function resamplersFor(model: string, sampleRate: number): Promise<number>
   const sttStream = createStt(config(model).stt).stream();
   try {
     for (let i = 0; i < 5; i++) {
-      vadStream.pushFrame(frame(sampleRate));
-      sttStream.pushFrame(frame(sampleRate));
+      // 10 ms frames, as the room's audio stream delivers them.
+      vadStream.pushFrame(toneFrame(sampleRate));
+      sttStream.pushFrame(toneFrame(sampleRate));
     }
     // The voice detector reads its input in a task of its own.
     await sleep(300);

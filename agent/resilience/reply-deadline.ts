@@ -72,6 +72,10 @@ export function withReplyDeadline<T extends ReplyPiece>(
     ]).finally(() => clearTimeout(timer));
 
   let started = false;
+  // Set when the session drops the reply (the caller spoke again, or a preemptive reply was
+  // discarded). Cancelling the model's stream ends a pending read as if the model had finished,
+  // which must not be taken for a reply that ended without a word.
+  let dropped = false;
   return new ReadableStream<T | string>({
     async pull(controller) {
       let failure: Failure | undefined;
@@ -80,6 +84,7 @@ export function withReplyDeadline<T extends ReplyPiece>(
           const result = await readWithin(
             started ? settings.stallTimeoutMs : settings.firstTokenTimeoutMs,
           );
+          if (dropped) return;
           if (result === TIMED_OUT) {
             failure = started ? 'stalled' : 'first_token_timeout';
             break;
@@ -96,6 +101,7 @@ export function withReplyDeadline<T extends ReplyPiece>(
           }
         }
       } catch (error) {
+        if (dropped) return;
         failure = 'error';
         settings.logger.warn('llm_reply_failed', {
           error: error instanceof Error ? error.name : 'unknown',
@@ -108,6 +114,7 @@ export function withReplyDeadline<T extends ReplyPiece>(
       controller.close();
     },
     async cancel(reason) {
+      dropped = true;
       clearTimeout(timer);
       await reader.cancel(reason);
     },

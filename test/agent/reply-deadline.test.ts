@@ -122,4 +122,23 @@ describe('withReplyDeadline', () => {
     expect(spokenText(out)).toBe(REPLY_APOLOGY);
     expect(logger.lines).toEqual([['llm_reply_apologised', { reason: 'empty', partial: false }]]);
   });
+
+  it('says and logs nothing when the session drops the reply before it starts', async () => {
+    // What the framework does to a reply it no longer wants (the caller spoke again, or a
+    // preemptive reply was discarded): it stops reading, releases its reader and cancels.
+    const logger = recordingLogger();
+    const { stream, state } = model([roleOnly], 'hang');
+    const reply = withReplyDeadline(stream, { ...DEADLINES, logger });
+    const reader = reply.getReader();
+    expect(await reader.read()).toEqual({ done: false, value: roleOnly });
+    const pending = reader.read().catch(() => 'released');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    reader.releaseLock();
+    await reply.cancel('interrupted');
+    expect(await pending).toBe('released');
+    // Past the first-token deadline: a timer left running would apologise now.
+    await new Promise((resolve) => setTimeout(resolve, DEADLINES.firstTokenTimeoutMs + 50));
+    expect(state.cancelled).toBe(true);
+    expect(logger.lines).toEqual([]);
+  });
 });

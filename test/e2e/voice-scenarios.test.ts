@@ -16,6 +16,7 @@ import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import type { AgentType, Weekday } from '../../shared/schemas.ts';
 import { CALLER_LINES } from '../support/coach-script.ts';
 import { livekitServerAvailability } from '../support/livekit-server.ts';
+import { defaultSpeechAudioOptions, renderSpeech } from '../support/speech-audio.ts';
 import { SPECIALIST_ANSWER } from '../support/voice-rig.ts';
 import type { LogLine } from './agent-process.ts';
 import { eventually, livekitClients } from './livekit.ts';
@@ -26,6 +27,9 @@ import {
 } from './voice-scenario-rig.ts';
 
 const availability = livekitServerAvailability();
+/** Scenario 10: how often a caller whose answer was not spoken asks again, and how far apart. */
+const MAX_ASKS_AGAIN = 4;
+const ASK_AGAIN_STAGGER_MS = 700;
 if (!availability.available) console.warn(`skipping voice scenarios: ${availability.reason}`);
 
 const DEMO = SEED_USERS.find((seed) => seed.user.id === DEMO_USER_ID);
@@ -269,8 +273,18 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     const everyone = [...SEED_USERS, ...extra];
     expect(everyone).toHaveLength(5);
     // Every caller asks the same question; only their own context can make the answers differ.
-    rig.standins.deepgram.setTranscriber(() => CALLER_LINES.workout);
+    // A machine too busy to send a caller's audio evenly can break the question into two pieces
+    // at a gap; the shorter is no question of its own (a transcript for it would be a second turn
+    // that cuts off the answer to the first), as a real transcriber would hear a fragment.
+    const question = await renderSpeech(CALLER_LINES.workout);
+    const questionSeconds = question.length / defaultSpeechAudioOptions.sampleRate;
+    rig.standins.deepgram.setTranscriber((piece) =>
+      piece.endSeconds - piece.startSeconds >= questionSeconds / 2
+        ? CALLER_LINES.workout
+        : undefined,
+    );
     const llmBefore = rig.standins.voiceLlm.requests.length;
+    const heardBefore = rig.standins.deepgram.utterances.length;
     const genBefore = rig.standins.cartesia.generations.length;
     try {
       const calls = await Promise.all(everyone.map((seed) => rig.call(seed.user.id, 'workout')));
@@ -314,25 +328,35 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
       // Five sessions and five callers on two cores can starve a job process past the model's
       // 1.2 s first-token deadline or its 1 s stall deadline, before or after the tool call; the
       // coach then says it is having trouble and asks again (agent/resilience/reply-deadline.ts).
-      // A caller whose answer was not spoken does what it asks, at most twice; what is checked is
-      // that every answer is the caller's own.
-      let askedAgain = 0;
+      // That is more than this machine holds with answers under 2 s (README, capacity), and one
+      // CI run on a slower machine of this kind needed more than two tries for one caller. A
+      // caller whose answer was not spoken does what it asks, up to four times, a moment after
+      // the others (people do not repeat themselves in step); what is checked is that every
+      // answer is the caller's own.
+      const askedAgain = calls.map(() => 0);
       await Promise.all(
         calls.map(async (caller, i) => {
           const seed = everyone[i];
           if (!seed) throw new Error(`no user for caller ${i}`);
           const name = String(seed.profile.name);
-          for (let attempt = 0; attempt < 2; attempt++) {
+          for (let attempt = 0; attempt < MAX_ASKS_AGAIN; attempt++) {
             await caller.waitForCoachDone();
             if (answerOf(name) && answerSpoken(seed)) return;
-            askedAgain++;
+            askedAgain[i] = attempt + 1;
+            await new Promise((resolve) => setTimeout(resolve, i * ASK_AGAIN_STAGGER_MS));
             const turn = await caller.say(CALLER_LINES.workout);
             await step(`reply to caller ${i}`, caller.waitForCoachSound(turn.endedAt, 60_000));
           }
         }),
       );
       const apologies = rig.spokenSince(genBefore).split(REPLY_APOLOGY).length - 1;
-      console.log(`five callers: ${apologies} apolog(ies), ${askedAgain} question(s) asked again`);
+      const fragments = rig.standins.deepgram.utterances
+        .slice(heardBefore)
+        .filter((piece) => piece.transcript === undefined).length;
+      console.log(
+        `five callers: ${apologies} apolog(ies), ${fragments} fragment(s) of a question; ` +
+          `questions asked again, by caller: ${askedAgain.join(', ')}`,
+      );
       for (const seed of everyone) {
         const name = String(seed.profile.name);
         const expected = todaysExercises(seed);

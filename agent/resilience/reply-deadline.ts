@@ -67,7 +67,10 @@ export function withReplyDeadline<T extends ReplyPiece>(
     Promise.race([
       reader.read(),
       new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(() => resolve(TIMED_OUT), ms);
+        // The verdict waits for the event loop's next check phase: after a long task of the
+        // process's own (a busy session start, a starved machine) the loop runs its due timers
+        // before it polls the sockets, and the model's words may already be waiting there.
+        timer = setTimeout(() => setImmediate(() => resolve(TIMED_OUT)), ms);
       }),
     ]).finally(() => clearTimeout(timer));
 

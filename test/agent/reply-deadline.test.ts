@@ -2,6 +2,10 @@
  * The reply deadline on its own: replies that arrive pass through untouched; a model that fails,
  * never starts, stalls part-way or says nothing ends in the apology, and its stream is cancelled.
  */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ReadableStream } from 'node:stream/web';
 import type { llm } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
@@ -139,6 +143,39 @@ describe('withReplyDeadline', () => {
     // Past the first-token deadline: a timer left running would apologise now.
     await new Promise((resolve) => setTimeout(resolve, DEADLINES.firstTokenTimeoutMs + 50));
     expect(state.cancelled).toBe(true);
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('takes a first piece that arrived while the process was stalled, instead of apologising', async () => {
+    // A starved job process runs nothing for a while; when it runs again its timers are
+    // served before the network data that came in meanwhile. The model's first words, already
+    // there, must win over a deadline that only looks passed.
+    const logger = recordingLogger();
+    const first = chunk('Today is legs.');
+    // A helper process answers on a pipe, then leaves a file saying it has.
+    const answered = join(mkdtempSync(join(tmpdir(), 'reply-deadline-')), 'answered');
+    const stream = new ReadableStream<ReplyPiece>({
+      start(controller) {
+        const helper = spawn('sh', ['-c', 'sleep 0.05; echo ready; touch "$1"', 'sh', answered]);
+        helper.stdout.once('data', () => {
+          controller.enqueue(first);
+          controller.close();
+        });
+      },
+    });
+    const reply = withReplyDeadline(stream, { ...DEADLINES, logger });
+    const pieces = collect(reply);
+    // The deadline is running once the first read has started.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The stall is a long piece of the process's own work (as at a session's start), after which
+    // the event loop comes round to its timers before it looks at the data that came in. It
+    // lasts past the deadline and until the helper's answer is waiting on the pipe.
+    await new Promise((resolve) => setImmediate(resolve));
+    const pastDeadline = performance.now() + DEADLINES.firstTokenTimeoutMs + 50;
+    while (performance.now() < pastDeadline || !existsSync(answered)) {
+      // Busy, like a process the machine gave no CPU to.
+    }
+    expect(await pieces).toEqual([first]);
     expect(logger.lines).toEqual([]);
   });
 });

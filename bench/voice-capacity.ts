@@ -37,6 +37,7 @@ import {
   startVoiceAgent,
   temporarySpoolDir,
 } from '../test/support/voice-rig.ts';
+import { wholeLineTranscriber } from '../test/support/whole-line-transcriber.ts';
 import { MB, sampleTree, type TreeSample } from './process-tree.ts';
 import { mergeVoiceResults, percentile, round } from './voice-results.ts';
 
@@ -249,7 +250,7 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
   const spool = await temporarySpoolDir();
   try {
     // Every caller says the same line, so one transcript serves every stream at once.
-    stack.standins.deepgram.setTranscriber(() => CALLER_LINES.progress);
+    stack.standins.deepgram.setTranscriber(await wholeLineTranscriber(CALLER_LINES.progress));
     setProviderLatencies(stack.standins, PUBLISHED_PROVIDER_LATENCIES);
 
     // The main process, the framework's inference process and a warm process per slot.
@@ -327,6 +328,7 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
     let held = 0;
     for (let callers = 1; callers <= settings.rampMaxCallers; callers++) {
       let times: number[];
+      const heardBefore = stack.standins.deepgram.utterances.length;
       try {
         times = await turnsAtOnce(stack, callers);
       } catch (error) {
@@ -337,6 +339,10 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
         break;
       }
       const p95 = percentile(times, 95);
+      // Pieces of a line cut off at a gap in a starved caller's audio (wholeLineTranscriber).
+      results[`concurrent_${callers}_line_fragments`] = stack.standins.deepgram.utterances
+        .slice(heardBefore)
+        .filter((piece) => piece.transcript === undefined).length;
       results[`concurrent_${callers}_turn_p50_ms`] = percentile(times, 50);
       results[`concurrent_${callers}_turn_p95_ms`] = p95;
       console.error(JSON.stringify(results));

@@ -16,8 +16,8 @@ import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import type { AgentType, Weekday } from '../../shared/schemas.ts';
 import { CALLER_LINES } from '../support/coach-script.ts';
 import { livekitServerAvailability } from '../support/livekit-server.ts';
-import { defaultSpeechAudioOptions, renderSpeech } from '../support/speech-audio.ts';
 import { SPECIALIST_ANSWER } from '../support/voice-rig.ts';
+import { wholeLineTranscriber } from '../support/whole-line-transcriber.ts';
 import type { LogLine } from './agent-process.ts';
 import { eventually, livekitClients } from './livekit.ts';
 import {
@@ -273,16 +273,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     const everyone = [...SEED_USERS, ...extra];
     expect(everyone).toHaveLength(5);
     // Every caller asks the same question; only their own context can make the answers differ.
-    // A machine too busy to send a caller's audio evenly can break the question into two pieces
-    // at a gap; the shorter is no question of its own (a transcript for it would be a second turn
-    // that cuts off the answer to the first), as a real transcriber would hear a fragment.
-    const question = await renderSpeech(CALLER_LINES.workout);
-    const questionSeconds = question.length / defaultSpeechAudioOptions.sampleRate;
-    rig.standins.deepgram.setTranscriber((piece) =>
-      piece.endSeconds - piece.startSeconds >= questionSeconds / 2
-        ? CALLER_LINES.workout
-        : undefined,
-    );
+    rig.standins.deepgram.setTranscriber(await wholeLineTranscriber(CALLER_LINES.workout));
     const llmBefore = rig.standins.voiceLlm.requests.length;
     const heardBefore = rig.standins.deepgram.utterances.length;
     const genBefore = rig.standins.cartesia.generations.length;

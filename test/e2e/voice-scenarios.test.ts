@@ -27,10 +27,11 @@ import {
 } from './voice-scenario-rig.ts';
 
 const availability = livekitServerAvailability();
+if (!availability.available) console.warn(`skipping voice scenarios: ${availability.reason}`);
+
 /** Scenario 10: how often a caller whose answer was not spoken asks again, and how far apart. */
 const MAX_ASKS_AGAIN = 4;
 const ASK_AGAIN_STAGGER_MS = 700;
-if (!availability.available) console.warn(`skipping voice scenarios: ${availability.reason}`);
 
 const DEMO = SEED_USERS.find((seed) => seed.user.id === DEMO_USER_ID);
 if (!DEMO) throw new Error('the seed has no demo user');

@@ -133,6 +133,7 @@ export async function runCoachJob<ProcessData>(
     logger,
     clock: systemClock,
     metrics: roomEvents.observeToolCalls(metrics),
+    replyDeadline: { onApology: (cause) => metrics.replyApologised(cause) },
     coaching: {
       restWarningSeconds: deps.config.restWarningSeconds,
       summarySink: summarySinkFor(deps.api, ctx.job.room?.name, userId),

@@ -10,6 +10,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { SPECIALISTS } from '../../shared/schemas.ts';
 import type { LogSpoolObserver } from '../log-spool.ts';
+import { REPLY_FAILURES, type ReplyFailure } from '../resilience/reply-deadline.ts';
 import { TOOL_NAMES } from '../tools.ts';
 import {
   boundedLabel,
@@ -77,6 +78,7 @@ export class JobMetrics implements ToolCallMetrics {
   private readonly jobs: Counter;
   private readonly rejectedJobs: Counter<'reason'>;
   private readonly providerErrors: Counter<'provider' | 'recovered'>;
+  private readonly apologies: Counter<'cause'>;
   private readonly spoolSent: Counter;
   private readonly spoolRetried: Counter;
   private readonly spoolDeadLettered: Counter;
@@ -145,6 +147,12 @@ export class JobMetrics implements ToolCallMetrics {
       labelNames: ['provider', 'recovered'],
       registers,
     });
+    this.apologies = new Counter({
+      name: 'agent_replies_apologised_total',
+      help: "Replies that ended in the spoken apology instead of the model's answer, by cause (error, first_token_timeout, stalled, empty).",
+      labelNames: ['cause'],
+      registers,
+    });
     this.spoolSent = new Counter({
       name: 'agent_log_spool_sets_sent_total',
       help: 'Logged sets the edge API accepted from the spool.',
@@ -180,6 +188,7 @@ export class JobMetrics implements ToolCallMetrics {
     });
     // Every labelled series exists from the start at 0, so rate() and alerts see the first event.
     for (const reason of REJECTION_REASONS) this.rejectedJobs.inc({ reason }, 0);
+    for (const cause of REPLY_FAILURES) this.apologies.inc({ cause }, 0);
     for (const provider of PROVIDER_KINDS) {
       for (const recovered of ['true', 'false'])
         this.providerErrors.inc({ provider, recovered }, 0);
@@ -216,6 +225,11 @@ export class JobMetrics implements ToolCallMetrics {
       provider: PROVIDER_OF_ERROR_TYPE.get(error.type) ?? 'other',
       recovered: error.recoverable === true ? 'true' : 'false',
     });
+  }
+
+  /** The coach said the apology instead of the model's reply (agent/resilience/reply-deadline.ts). */
+  replyApologised(cause: ReplyFailure): void {
+    this.apologies.inc({ cause: boundedLabel(cause, REPLY_FAILURES) });
   }
 
   // ------------------------------------------------------------------ voice, tools, specialists

@@ -4,6 +4,7 @@
  * fixed however many sessions run. A value outside its list is recorded as `other`.
  */
 import { SPECIALISTS } from '../../shared/schemas.ts';
+import { REPLY_FAILURES } from '../resilience/reply-deadline.ts';
 import { TOOL_NAMES } from '../tools.ts';
 
 export const OTHER = 'other';
@@ -32,6 +33,7 @@ export const LABEL_VALUES = {
   reason: [...REJECTION_REASONS, OTHER],
   provider: [...PROVIDER_KINDS, OTHER],
   recovered: RECOVERED,
+  cause: [...REPLY_FAILURES, OTHER],
 } as const satisfies Record<string, readonly string[]>;
 
 /** `value` when it is one of `allowed`, else `other`. */

@@ -16,8 +16,14 @@ import type { Logger } from '../../shared/runtime.ts';
 export const REPLY_APOLOGY =
   "Sorry, I'm having trouble thinking right now. Could you say that again?";
 
+/** Why a reply ended in the apology. */
+export const REPLY_FAILURES = ['error', 'first_token_timeout', 'stalled', 'empty'] as const;
+export type ReplyFailure = (typeof REPLY_FAILURES)[number];
+
 export interface ReplyDeadlineOptions {
   logger: Logger;
+  /** Told each time the apology is said (the agent's metrics count them). */
+  onApology?: (cause: ReplyFailure) => void;
   /**
    * Longest wait for the reply's first words or tool call. Leaves room, within the 2 s budget
    * after the user stops speaking, for end-of-turn detection and the apology's first audio.
@@ -43,8 +49,6 @@ export const defaultReplyDeadlineOptions = {
 
 /** What the framework's LLM node yields (the flush marker is passed through untouched). */
 export type ReplyPiece = llm.ChatChunk | string | symbol;
-
-type Failure = 'error' | 'first_token_timeout' | 'stalled' | 'empty';
 
 /** Whether a piece is part of the reply the user will hear or act on. */
 function isProgress(piece: ReplyPiece): boolean {
@@ -81,7 +85,7 @@ export function withReplyDeadline<T extends ReplyPiece>(
   let dropped = false;
   return new ReadableStream<T | string>({
     async pull(controller) {
-      let failure: Failure | undefined;
+      let failure: ReplyFailure = 'error';
       try {
         for (;;) {
           const result = await readWithin(
@@ -111,6 +115,7 @@ export function withReplyDeadline<T extends ReplyPiece>(
         });
       }
       settings.logger.warn('llm_reply_apologised', { reason: failure, partial: started });
+      settings.onApology?.(failure);
       // Cancelling the model's stream closes the request and ends the framework's retries.
       reader.cancel().catch(() => undefined);
       controller.enqueue(started ? ` ${settings.apology}` : settings.apology);

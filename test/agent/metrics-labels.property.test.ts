@@ -65,6 +65,8 @@ describe('agent metrics labels', () => {
           metrics.jobRejected(reasonOrType as 'no_profile');
           metrics.providerError({ type: reasonOrType, recoverable: specialistFails });
           metrics.providerError({ type: 'stt_error', recoverable: true });
+          metrics.replyApologised(reasonOrType as 'empty');
+          metrics.replyApologised('first_token_timeout');
 
           const exposition = parseExposition(await metrics.registry.metrics());
           const values = exposition.labelValues();

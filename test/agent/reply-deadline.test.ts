@@ -127,12 +127,34 @@ describe('withReplyDeadline', () => {
     expect(logger.lines).toEqual([['llm_reply_apologised', { reason: 'empty', partial: false }]]);
   });
 
+  it('tells onApology the cause of each apology', async () => {
+    const causes: string[] = [];
+    const onApology = (cause: string) => causes.push(cause);
+    const logger = recordingLogger();
+    for (const [pieces, then] of [
+      [[roleOnly], 'hang'],
+      [[chunk('Today is legs.')], 'hang'],
+      [[roleOnly], 'fail'],
+      [[roleOnly], 'end'],
+      [[chunk('Three sets.')], 'end'],
+    ] as const) {
+      const { stream } = model([...pieces], then);
+      await collect(withReplyDeadline(stream, { ...DEADLINES, logger, onApology }));
+    }
+    expect(causes).toEqual(['first_token_timeout', 'stalled', 'error', 'empty']);
+  });
+
   it('says and logs nothing when the session drops the reply before it starts', async () => {
     // What the framework does to a reply it no longer wants (the caller spoke again, or a
     // preemptive reply was discarded): it stops reading, releases its reader and cancels.
     const logger = recordingLogger();
     const { stream, state } = model([roleOnly], 'hang');
-    const reply = withReplyDeadline(stream, { ...DEADLINES, logger });
+    const causes: string[] = [];
+    const reply = withReplyDeadline(stream, {
+      ...DEADLINES,
+      logger,
+      onApology: (cause) => causes.push(cause),
+    });
     const reader = reply.getReader();
     expect(await reader.read()).toEqual({ done: false, value: roleOnly });
     const pending = reader.read().catch(() => 'released');
@@ -144,6 +166,7 @@ describe('withReplyDeadline', () => {
     await new Promise((resolve) => setTimeout(resolve, DEADLINES.firstTokenTimeoutMs + 50));
     expect(state.cancelled).toBe(true);
     expect(logger.lines).toEqual([]);
+    expect(causes).toEqual([]);
   });
 
   it('takes a first piece that arrived while the process was stalled, instead of apologising', async () => {

@@ -43,6 +43,7 @@ if (!availability.available) console.warn(`skipping agent metrics tests: ${avail
 const AGENT_NAME = 'fitness-coach';
 const TOOL = 'agent_tool_call_duration_seconds';
 const LOGGED_SET = { tool: 'log_workout_set', outcome: 'ok' };
+const APOLOGIES = 'agent_replies_apologised_total';
 
 let server: LivekitServer;
 let test: TestServices;
@@ -190,6 +191,16 @@ describe.skipIf(!availability.available)('the agent server metrics endpoint', ()
       expect(greeting?.sum).toBeGreaterThan(0);
       expect(greeting?.sum).toBeLessThan(30);
       greetingSeconds = greeting?.sum;
+
+      // The model hangs before its first word: the coach apologises, counted by its cause.
+      expect(up.value(APOLOGIES, { cause: 'first_token_timeout' })).toBe(0);
+      openai.enqueue({ hang: true });
+      await room.localParticipant?.sendText('what should I do next', { topic: 'lk.chat' });
+      const apologised = await scraped('the apology counted', (m) =>
+        m.value(APOLOGIES, { cause: 'first_token_timeout' }) === 1 ? m : undefined,
+      );
+      expect(apologised.value(APOLOGIES, { cause: 'error' })).toBe(0);
+      expect(apologised.value(APOLOGIES, { cause: 'empty' })).toBe(0);
     } finally {
       await room.disconnect();
     }

@@ -37,7 +37,7 @@ import {
   startVoiceAgent,
   temporarySpoolDir,
 } from '../test/support/voice-rig.ts';
-import { wholeLineTranscriber } from '../test/support/whole-line-transcriber.ts';
+import { fragmentsSince, wholeLineTranscriber } from '../test/support/whole-line-transcriber.ts';
 import { MB, sampleTree, type TreeSample } from './process-tree.ts';
 import { mergeVoiceResults, percentile, round } from './voice-results.ts';
 
@@ -340,9 +340,10 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
       }
       const p95 = percentile(times, 95);
       // Pieces of a line cut off at a gap in a starved caller's audio (wholeLineTranscriber).
-      results[`concurrent_${callers}_line_fragments`] = stack.standins.deepgram.utterances
-        .slice(heardBefore)
-        .filter((piece) => piece.transcript === undefined).length;
+      results[`concurrent_${callers}_line_fragments`] = fragmentsSince(
+        stack.standins.deepgram,
+        heardBefore,
+      );
       results[`concurrent_${callers}_turn_p50_ms`] = percentile(times, 50);
       results[`concurrent_${callers}_turn_p95_ms`] = p95;
       console.error(JSON.stringify(results));

@@ -85,7 +85,7 @@ export function withReplyDeadline<T extends ReplyPiece>(
   let dropped = false;
   return new ReadableStream<T | string>({
     async pull(controller) {
-      let failure: ReplyFailure = 'error';
+      let failure: ReplyFailure;
       try {
         for (;;) {
           const result = await readWithin(

@@ -17,7 +17,7 @@ import type { AgentType, Weekday } from '../../shared/schemas.ts';
 import { CALLER_LINES } from '../support/coach-script.ts';
 import { livekitServerAvailability } from '../support/livekit-server.ts';
 import { SPECIALIST_ANSWER } from '../support/voice-rig.ts';
-import { wholeLineTranscriber } from '../support/whole-line-transcriber.ts';
+import { fragmentsSince, wholeLineTranscriber } from '../support/whole-line-transcriber.ts';
 import type { LogLine } from './agent-process.ts';
 import { eventually, livekitClients } from './livekit.ts';
 import {
@@ -342,9 +342,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
         }),
       );
       const apologies = rig.spokenSince(genBefore).split(REPLY_APOLOGY).length - 1;
-      const fragments = rig.standins.deepgram.utterances
-        .slice(heardBefore)
-        .filter((piece) => piece.transcript === undefined).length;
+      const fragments = fragmentsSince(rig.standins.deepgram, heardBefore);
       console.log(
         `five callers: ${apologies} apolog(ies), ${fragments} fragment(s) of a question; ` +
           `questions asked again, by caller: ${askedAgain.join(', ')}`,

@@ -5,11 +5,21 @@
  * the line. A transcript for the other would be a turn of its own that cuts off the answer to
  * the first, where a real transcriber would hear a fragment, not the whole question again.
  */
-import type { Transcriber } from './deepgram-standin.ts';
+import type { DeepgramStandin, Transcriber } from './deepgram-standin.ts';
 import { defaultSpeechAudioOptions, renderSpeech } from './speech-audio.ts';
 
+/** How long the callers take to say `line` (they speak it as renderSpeech renders it). */
+export async function spokenSeconds(line: string): Promise<number> {
+  return (await renderSpeech(line)).length / defaultSpeechAudioOptions.sampleRate;
+}
+
 export async function wholeLineTranscriber(line: string): Promise<Transcriber> {
-  const audio = await renderSpeech(line);
-  const lineSeconds = audio.length / defaultSpeechAudioOptions.sampleRate;
+  const lineSeconds = await spokenSeconds(line);
   return (piece) => (piece.endSeconds - piece.startSeconds >= lineSeconds / 2 ? line : undefined);
+}
+
+/** Pieces heard since `heardBefore` (an index into `utterances`) that got no transcript. */
+export function fragmentsSince(deepgram: DeepgramStandin, heardBefore: number): number {
+  return deepgram.utterances.slice(heardBefore).filter((piece) => piece.transcript === undefined)
+    .length;
 }

@@ -5,8 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CALLER_LINES } from '../support/coach-script.ts';
 import type { DeepgramStream, HeardUtterance } from '../support/deepgram-standin.ts';
-import { defaultSpeechAudioOptions, renderSpeech } from '../support/speech-audio.ts';
-import { wholeLineTranscriber } from '../support/whole-line-transcriber.ts';
+import { spokenSeconds, wholeLineTranscriber } from '../support/whole-line-transcriber.ts';
 
 const line = CALLER_LINES.workout;
 const stream = {} as DeepgramStream;
@@ -21,7 +20,7 @@ const piece = (seconds: number): HeardUtterance => ({
 describe('wholeLineTranscriber', () => {
   it('hears the line in a piece that is most of it, and nothing in a fragment', async () => {
     const transcribe = await wholeLineTranscriber(line);
-    const seconds = (await renderSpeech(line)).length / defaultSpeechAudioOptions.sampleRate;
+    const seconds = await spokenSeconds(line);
     expect(seconds).toBeGreaterThan(0.5);
     expect(transcribe(piece(seconds), stream)).toBe(line);
     expect(transcribe(piece(seconds * 0.6), stream)).toBe(line);

@@ -20,6 +20,7 @@ import {
   initializeLogger,
   type JobProcess,
   ServerOptions,
+  telemetry,
   type VAD,
 } from '@livekit/agents';
 import { createApiClient, type EdgeApi } from '../shared/api-client.ts';
@@ -36,6 +37,7 @@ import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
 import { startMetricsExporter } from './metrics/exporter.ts';
 import { type JobProcessMetrics, startJobProcessMetrics } from './metrics/job-process.ts';
+import { explainLoopStalls, type StallParts } from './metrics/loop-stall-cause.ts';
 import { METRICS_SOCKET_ENV } from './metrics/wire.ts';
 import { turnOffNativeLogCapture } from './native-log-capture.ts';
 import { createLlm } from './providers.ts';
@@ -122,6 +124,17 @@ async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
   proc.userData.deps = { config, api, vad, openSpool, metrics };
 }
 
+function roundedStallParts(parts: StallParts): Record<string, unknown> {
+  const ms = (value: number) => Math.round(value * 10) / 10;
+  return {
+    cause: parts.cause,
+    duration_ms: ms(parts.durationMs),
+    own_work_ms: ms(parts.ownWorkMs),
+    cpu_wait_ms: ms(parts.cpuWaitMs),
+    blocking_call_ms: ms(parts.blockingCallMs),
+  };
+}
+
 export default defineAgent<ProcessData>({
   prewarm,
   entry: async (ctx) => {
@@ -130,6 +143,16 @@ export default defineAgent<ProcessData>({
     redactFrameworkLogs();
     const deps = ctx.proc.userData.deps;
     if (!deps) throw new Error('the job process was not prewarmed');
+    // The framework's loop monitor starts once prewarm is done, so from here on, before the
+    // session's busiest second, each stall it reports is split by what it was made of.
+    const loopLogger = createAgentLogger('event_loop');
+    explainLoopStalls({
+      monitor: telemetry.loopMonitor.getMonitor(),
+      onStall: (parts) => {
+        loopLogger.warn('event_loop_stall_explained', roundedStallParts(parts));
+        deps.metrics.record.loopStalled(parts.cause);
+      },
+    });
     await runCoachJob(ctx, {
       ...deps,
       createLogger: (base) => createAgentLogger('agent', base),

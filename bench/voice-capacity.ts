@@ -21,6 +21,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SESSION_START_QUIET_MS } from '../agent/job-process-start.ts';
+import { STALL_CAUSES } from '../agent/metrics/loop-stall-cause.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import { DEV_DEFAULTS } from '../shared/dev-defaults.ts';
 import type { AgentProcess, LogLine } from '../test/e2e/agent-process.ts';
@@ -237,6 +238,26 @@ function longestLoopStall(lines: readonly LogLine[]): number {
   return round(Math.max(0, ...stalls));
 }
 
+/**
+ * The stalls the agent explained (agent/metrics/loop-stall-cause.ts): how many were mostly each
+ * cause, and the most any one of them was the agent's own work or a wait for a CPU.
+ */
+function explainedStalls(lines: readonly LogLine[]): Record<string, number> {
+  const explained = lines.filter((line) => line.event === 'event_loop_stall_explained');
+  const most = (field: string) =>
+    round(Math.max(0, ...explained.map((line) => Number(line[field]) || 0)));
+  const results: Record<string, number> = {
+    session_start_loop_own_work_max_ms: most('own_work_ms'),
+    session_start_loop_cpu_wait_max_ms: most('cpu_wait_ms'),
+  };
+  for (const cause of STALL_CAUSES) {
+    results[`session_start_loop_stalls_${cause}`] = explained.filter(
+      (line) => line.cause === cause,
+    ).length;
+  }
+  return results;
+}
+
 export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
   const settings = VOICE_CAPACITY_SETTINGS;
   const results: Record<string, number> = {};
@@ -277,9 +298,9 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
     results.greeting_at_full_load_callers = settings.slots;
     results.greeting_at_full_load_unheard = greetings.length - heard.length;
     console.error(JSON.stringify(results));
-    results.session_start_loop_blocked_max_ms = longestLoopStall(
-      stack.agent.logs.slice(logsBefore),
-    );
+    const sessionStartLogs = stack.agent.logs.slice(logsBefore);
+    results.session_start_loop_blocked_max_ms = longestLoopStall(sessionStartLogs);
+    Object.assign(results, explainedStalls(sessionStartLogs));
 
     const coach = await costOfOneCall(stack.agent, settings.slots, () =>
       stack.call(DEMO_USER_ID, 'general'),

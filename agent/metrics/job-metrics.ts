@@ -22,6 +22,7 @@ import {
   type SpecialistOutcome,
   TOOL_OUTCOMES,
 } from './labels.ts';
+import { STALL_CAUSES, type StallCause } from './loop-stall-cause.ts';
 
 /** From the user going quiet to the first audio of the answer: the 2 s budget lives here. */
 const VOICE_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
@@ -79,6 +80,7 @@ export class JobMetrics implements ToolCallMetrics {
   private readonly rejectedJobs: Counter<'reason'>;
   private readonly providerErrors: Counter<'provider' | 'recovered'>;
   private readonly apologies: Counter<'cause'>;
+  private readonly loopStalls: Counter<'cause'>;
   private readonly spoolSent: Counter;
   private readonly spoolRetried: Counter;
   private readonly spoolDeadLettered: Counter;
@@ -153,6 +155,12 @@ export class JobMetrics implements ToolCallMetrics {
       labelNames: ['cause'],
       registers,
     });
+    this.loopStalls = new Counter({
+      name: 'agent_event_loop_stalls_total',
+      help: "Event-loop stalls the framework's monitor reported (100 ms or more; it reports at most about six a minute per process), by what most of the stall was: own_work (the process's code), cpu_wait (waiting for a CPU: the machine is over capacity), blocking_call (a blocking call).",
+      labelNames: ['cause'],
+      registers,
+    });
     this.spoolSent = new Counter({
       name: 'agent_log_spool_sets_sent_total',
       help: 'Logged sets the edge API accepted from the spool.',
@@ -189,6 +197,7 @@ export class JobMetrics implements ToolCallMetrics {
     // Every labelled series exists from the start at 0, so rate() and alerts see the first event.
     for (const reason of REJECTION_REASONS) this.rejectedJobs.inc({ reason }, 0);
     for (const cause of REPLY_FAILURES) this.apologies.inc({ cause }, 0);
+    for (const cause of STALL_CAUSES) this.loopStalls.inc({ cause }, 0);
     for (const provider of PROVIDER_KINDS) {
       for (const recovered of ['true', 'false'])
         this.providerErrors.inc({ provider, recovered }, 0);
@@ -230,6 +239,11 @@ export class JobMetrics implements ToolCallMetrics {
   /** The coach said the apology instead of the model's reply (agent/resilience/reply-deadline.ts). */
   replyApologised(cause: ReplyFailure): void {
     this.apologies.inc({ cause: boundedLabel(cause, REPLY_FAILURES) });
+  }
+
+  /** The event loop stalled, mostly for `cause` (agent/metrics/loop-stall-cause.ts). */
+  loopStalled(cause: StallCause): void {
+    this.loopStalls.inc({ cause: boundedLabel(cause, STALL_CAUSES) });
   }
 
   // ------------------------------------------------------------------ voice, tools, specialists

@@ -6,6 +6,7 @@
 import { SPECIALISTS } from '../../shared/schemas.ts';
 import { REPLY_FAILURES } from '../resilience/reply-deadline.ts';
 import { TOOL_NAMES } from '../tools.ts';
+import { STALL_CAUSES } from './loop-stall-cause.ts';
 
 export const OTHER = 'other';
 
@@ -33,7 +34,7 @@ export const LABEL_VALUES = {
   reason: [...REJECTION_REASONS, OTHER],
   provider: [...PROVIDER_KINDS, OTHER],
   recovered: RECOVERED,
-  cause: [...REPLY_FAILURES, OTHER],
+  cause: [...REPLY_FAILURES, ...STALL_CAUSES, OTHER],
 } as const satisfies Record<string, readonly string[]>;
 
 /** `value` when it is one of `allowed`, else `other`. */

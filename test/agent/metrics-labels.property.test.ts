@@ -67,6 +67,8 @@ describe('agent metrics labels', () => {
           metrics.providerError({ type: 'stt_error', recoverable: true });
           metrics.replyApologised(reasonOrType as 'empty');
           metrics.replyApologised('first_token_timeout');
+          metrics.loopStalled(reasonOrType as 'own_work');
+          metrics.loopStalled('cpu_wait');
 
           const exposition = parseExposition(await metrics.registry.metrics());
           const values = exposition.labelValues();

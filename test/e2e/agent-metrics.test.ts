@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STALL_CAUSES } from '../../agent/metrics/loop-stall-cause.ts';
 import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
 import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import { createApp } from '../../workers/app.ts';
@@ -92,6 +93,9 @@ beforeAll(async () => {
     AGENT_HEALTH_PORT: String(await freeTcpPort()),
     AGENT_METRICS_PORT: String(metricsPort),
     AGENT_MAX_CONCURRENT_JOBS: '4',
+    // The framework's loop monitor reports stalls from 20 ms instead of 100 ms, so a session
+    // surely has some for the agent to explain and count.
+    LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS: '20',
   });
   await agent.waitForLog('registered worker', (line) => line.msg === 'registered worker', 60_000);
 }, 120_000);
@@ -219,6 +223,20 @@ describe.skipIf(!availability.available)('the agent server metrics endpoint', ()
     expect(after.histogram(TOOL, LOGGED_SET)?.count).toBe(1);
     expect(after.value('agent_log_spool_sets_sent_total')).toBe(1);
     expect(after.value('agent_jobs_total')).toBe(1);
+    // Each stall the job's loop monitor reported was explained by what it was made of, and
+    // counted (a stall in the job's last seconds may come after its last push).
+    const explained = agent.logs.filter(jobLog('event_loop_stall_explained'));
+    expect(explained.length).toBeGreaterThan(0);
+    for (const line of explained) {
+      expect(STALL_CAUSES).toContain(line.cause);
+      expect(line.duration_ms).toBeGreaterThanOrEqual(20);
+    }
+    const stallsCounted = STALL_CAUSES.reduce(
+      (sum, cause) => sum + (after.value('agent_event_loop_stalls_total', { cause }) ?? 0),
+      0,
+    );
+    expect(stallsCounted).toBeGreaterThan(0);
+    expect(stallsCounted).toBeLessThanOrEqual(explained.length);
     const text = await (await fetch(metricsUrl)).text();
     expect(text).not.toContain(DEMO_USER_ID);
     expect(text).not.toContain(session.room_name);

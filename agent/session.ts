@@ -25,6 +25,7 @@ import {
   SPEECH_INPUT_SAMPLE_RATE,
   sttSocketPath,
 } from './providers.ts';
+import { closeRemoteSessionHost } from './remote-session-host.ts';
 import { ReconnectingSTT } from './resilience/reconnecting-stt.ts';
 import { RecoveringTTS } from './resilience/recovering-tts.ts';
 import { RoomEventsPublisher } from './room-events.ts';
@@ -208,8 +209,14 @@ export async function runCoachJob<ProcessData>(
     greeting.cancel();
     throw error;
   }
+  // Nothing here speaks the framework's remote-session protocol, and it cost about a tenth of
+  // a call's CPU (agent/remote-session-host.ts).
+  const remoteSessionHost = await closeRemoteSessionHost(session);
   sessionEnded = metrics.sessionStarted();
   // Room names are random ids the API makes (workers/livekit/session-token.ts), not personal.
-  logger.info('session_started', { room: ctx.room.name });
+  logger.info('session_started', {
+    room: ctx.room.name,
+    remote_session_host: remoteSessionHost,
+  });
   await sayGreeting(session, agent.greeting, greeting, logger);
 }

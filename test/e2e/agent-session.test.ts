@@ -218,6 +218,11 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
     const session = await createSession(app, DEMO_USER_ID, 'workout');
     const room = await joinAsUser(session.server_url, session.participant_token);
     const audio = agentAudioTrack(room);
+    // When each byte stream on the framework's remote-session topic arrived.
+    const remoteSessionStreams: number[] = [];
+    room.registerByteStreamHandler('lk.agent.session', () => {
+      remoteSessionStreams.push(performance.now());
+    });
 
     const participant = await eventually('the agent to join', () => agentIn(room), 60_000);
     expect(participant.identity).not.toBe(DEMO_USER_ID);
@@ -248,6 +253,7 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
     expect(api.requests).toContainEqual({ method: 'GET', path: '/health/live', auth: 'service' });
 
     expect(await hearsSpeech(await audio)).toBe(true);
+    const greetingHeardAt = performance.now();
     const greeting = await eventually('the greeting to be synthesised', () =>
       cartesia.generations.find((g) => g.transcript.includes(DEMO_FIRST_NAME)),
     );
@@ -260,6 +266,16 @@ describe.skipIf(!availability.available)('the agent server on a real livekit-ser
     expect(stream.api).toBe('v2');
     expect(stream.params.get('model')).toBe('flux-general-en');
     expect(stream.params.get('eager_eot_threshold')).toBe('0.4');
+
+    // The framework's remote session host was closed as the session started
+    // (agent/remote-session-host.ts): once the greeting was heard nothing more came on its topic,
+    // though with it open the greeting's end (state changes, its conversation item) would have.
+    expect(started.remote_session_host).toBe('closed');
+    await eventually('the coach listening after the greeting', () =>
+      participant.attributes['lk.agent.state'] === 'listening' ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(remoteSessionStreams.filter((at) => at > greetingHeardAt)).toEqual([]);
   }, 120_000);
 
   it('ends jobs with bad metadata or no profile cleanly and keeps serving the next one', async () => {

@@ -37,7 +37,12 @@ import { type LogSpool, sharedLogSpool } from './log-spool.ts';
 import { createAgentLogger } from './logger.ts';
 import { startMetricsExporter } from './metrics/exporter.ts';
 import { type JobProcessMetrics, startJobProcessMetrics } from './metrics/job-process.ts';
-import { explainLoopStalls, type StallParts } from './metrics/loop-stall-cause.ts';
+import {
+  explainLoopStalls,
+  type StallParts,
+  startThreadClockReadings,
+  type ThreadClockReadings,
+} from './metrics/loop-stall-cause.ts';
 import { METRICS_SOCKET_ENV } from './metrics/wire.ts';
 import { turnOffNativeLogCapture } from './native-log-capture.ts';
 import { createLlm } from './providers.ts';
@@ -66,6 +71,8 @@ interface ProcessDeps {
   vad: VAD;
   openSpool: () => Promise<LogSpool>;
   metrics: JobProcessMetrics;
+  /** The loop thread's clock, read from prewarm on, for explaining stalls. */
+  loopClock: ThreadClockReadings | undefined;
 }
 
 /** Filled by prewarm, which the framework always runs before it hands the process a job. */
@@ -87,6 +94,7 @@ async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
   // Before any job: the JobContext's logger, made before entry runs, binds the room name; and
   // the native client starts with the job's room, so its log capture is turned off before it.
   redactChildLoggers();
+  const loopClock = startThreadClockReadings();
   const nativeLogCapture = turnOffNativeLogCapture();
   const config = loadVoiceAgentConfig(process.env);
   const api = createApiClient(config.api);
@@ -121,7 +129,7 @@ async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
     model_answered: modelAnswered,
     native_log_capture: nativeLogCapture,
   });
-  proc.userData.deps = { config, api, vad, openSpool, metrics };
+  proc.userData.deps = { config, api, vad, openSpool, metrics, loopClock };
 }
 
 function roundedStallParts(parts: StallParts): Record<string, unknown> {
@@ -143,11 +151,13 @@ export default defineAgent<ProcessData>({
     redactFrameworkLogs();
     const deps = ctx.proc.userData.deps;
     if (!deps) throw new Error('the job process was not prewarmed');
-    // The framework's loop monitor starts once prewarm is done, so from here on, before the
-    // session's busiest second, each stall it reports is split by what it was made of.
+    // The framework's loop monitor starts once prewarm is done; from here on each stall it
+    // reports is split by what it was made of, the job's start included (the clock has been
+    // read since prewarm, so that stall has a reading from before it).
     const loopLogger = createAgentLogger('event_loop');
     explainLoopStalls({
       monitor: telemetry.loopMonitor.getMonitor(),
+      readings: deps.loopClock,
       onStall: (parts) => {
         loopLogger.warn('event_loop_stall_explained', roundedStallParts(parts));
         deps.metrics.record.loopStalled(parts.cause);

@@ -13,6 +13,7 @@ import {
   readThreadClock,
   type StallParts,
   stallParts,
+  startThreadClockReadings,
   type ThreadClock,
 } from '../../agent/metrics/loop-stall-cause.ts';
 
@@ -83,22 +84,53 @@ describe("reading the thread's clock", () => {
   });
 });
 
+describe('reading the clock in the background', () => {
+  it('keeps the readings, so a stall finds the last one from before it', async () => {
+    let read = 0;
+    const readings = startThreadClockReadings(() => {
+      read += 1;
+      return clock(1_000 * read, read, 0);
+    }, 5);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(readings?.before(999)).toBeUndefined();
+      expect(readings?.before(1_000)).toEqual(clock(1_000, 1, 0));
+      expect(readings?.before(2_500)).toEqual(clock(2_000, 2, 0));
+      const taken = read;
+      expect(readings?.now()).toEqual(clock(1_000 * (taken + 1), taken + 1, 0));
+    } finally {
+      readings?.stop();
+    }
+  });
+
+  it('gives nothing without a clock', () => {
+    expect(startThreadClockReadings(() => undefined)).toBeUndefined();
+  });
+});
+
 describe('watching a monitor', () => {
+  const readings = {
+    before: (at: number) => (at >= 1_000 ? clock(1_000, 10, 10) : undefined),
+    now: () => clock(1_400, 30, 200),
+    stop: () => undefined,
+  };
+
   it('explains what the monitor reports and stops, leaving its callback as it was', () => {
     const seen: string[] = [];
     const monitor = { onReport: () => seen.push('framework') } as {
       onReport?: (report: { duration: number; startedAt: number }) => void;
     };
     const original = monitor.onReport;
-    const readings = [clock(1_000, 10, 10), clock(1_400, 30, 200)];
     const explained: StallParts[] = [];
     const stop = explainLoopStalls({
       monitor,
+      readings,
       onStall: (parts) => explained.push(parts),
-      readClock: () => readings.shift(),
     });
     monitor.onReport?.({ duration: 250, startedAt: 1_100 });
-    expect(seen).toEqual(['framework']);
+    // From before the oldest reading: left unexplained.
+    monitor.onReport?.({ duration: 250, startedAt: 900 });
+    expect(seen).toEqual(['framework', 'framework']);
     expect(explained).toEqual([
       { durationMs: 250, ownWorkMs: 20, cpuWaitMs: 190, blockingCallMs: 40, cause: 'cpu_wait' },
     ]);
@@ -106,12 +138,11 @@ describe('watching a monitor', () => {
     expect(monitor.onReport).toBe(original);
   });
 
-  it('does nothing without a monitor or a clock', () => {
-    expect(explainLoopStalls({ monitor: undefined, onStall: () => undefined })).toBeUndefined();
+  it('does nothing without a monitor or readings', () => {
+    const onStall = () => undefined;
+    expect(explainLoopStalls({ monitor: undefined, readings, onStall })).toBeUndefined();
     const monitor = {};
-    expect(
-      explainLoopStalls({ monitor, onStall: () => undefined, readClock: () => undefined }),
-    ).toBeUndefined();
+    expect(explainLoopStalls({ monitor, readings: undefined, onStall })).toBeUndefined();
     expect(monitor).toEqual({});
   });
 });

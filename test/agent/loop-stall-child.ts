@@ -8,7 +8,11 @@
  * with busier processes and most of the stall is the wait for that core).
  */
 import { initializeLogger, telemetry } from '@livekit/agents';
-import { explainLoopStalls, type StallParts } from '../../agent/metrics/loop-stall-cause.ts';
+import {
+  explainLoopStalls,
+  type StallParts,
+  startThreadClockReadings,
+} from '../../agent/metrics/loop-stall-cause.ts';
 
 const STALL_MS = 250;
 const kind = process.argv[2];
@@ -39,12 +43,14 @@ function stall(): void {
 initializeLogger({ pretty: false, level: 'silent' });
 const monitor = new telemetry.loopMonitor.EventLoopMonitor({ warnThreshold: 100 });
 const stalls: StallParts[] = [];
-const stop = explainLoopStalls({ monitor, onStall: (parts) => stalls.push(parts) });
+const readings = startThreadClockReadings();
+const stop = explainLoopStalls({ monitor, readings, onStall: (parts) => stalls.push(parts) });
 monitor.start();
 await sleep(200);
 stall();
 // The monitor holds a report back one tick (for its garbage-collection figures).
 await sleep(300);
 stop?.();
+readings?.stop();
 monitor.stop();
 process.stdout.write(`${JSON.stringify({ explaining: stop !== undefined, stalls })}\n`);

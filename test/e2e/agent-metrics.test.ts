@@ -226,7 +226,14 @@ describe.skipIf(!availability.available)('the agent server metrics endpoint', ()
     // Each stall the job's loop monitor reported was explained by what it was made of, and
     // counted (a stall in the job's last seconds may come after its last push).
     const explained = agent.logs.filter(jobLog('event_loop_stall_explained'));
-    expect(explained.length).toBeGreaterThan(0);
+    const reported = agent.logs.filter(
+      (line) =>
+        typeof line.msg === 'string' && /^(event loop|process not scheduled)/.test(line.msg),
+    );
+    expect(
+      explained.length,
+      `stalls the framework logged: ${JSON.stringify(reported.map(({ pid, time, duration }) => ({ pid, time, duration })))}`,
+    ).toBeGreaterThan(0);
     for (const line of explained) {
       expect(STALL_CAUSES).toContain(line.cause);
       expect(line.duration_ms).toBeGreaterThanOrEqual(20);

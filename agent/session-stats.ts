@@ -2,10 +2,12 @@
  * Collects what the one-line session summary reports: turns, tool calls and latency percentiles
  * from the framework's metrics events. End-to-end latency of a reply is the sum of its
  * end-of-utterance delay, LLM time to first token and TTS time to first byte (joined by speech id):
- * the time from the user going quiet to the first audio of the answer.
+ * the time from the user going quiet to the first audio of the answer. A line a tool said itself
+ * (say-instead-of-replying.ts) is a speech of its own; its audio counts for the turn it answers.
  */
 import { type metrics, voice } from '@livekit/agents';
 import type { VoiceLatencyKind } from './metrics/job-metrics.ts';
+import { turnAnsweredBy } from './say-instead-of-replying.ts';
 
 const Events = voice.AgentSessionEventTypes;
 
@@ -51,6 +53,7 @@ interface SpeechTimings {
   transcription?: number;
   /** When the turn was committed (epoch ms), from the end-of-utterance metrics. */
   committedAt?: number;
+  /** The model's first-token times of every request before the audio started, added up. */
   ttft?: number;
   ttfb?: number;
   /** The reply's end-to-end latency was handed to onLatency. */
@@ -84,6 +87,8 @@ export class SessionStats {
   private readonly bySpeech = new Map<string, SpeechTimings>();
   private readonly onLatency: LatencyObserver;
   private readonly onTurn: TurnObserver;
+  /** The turn a speech belongs to: itself, unless a tool said it as part of a turn. */
+  private turnOf: (speechId: string) => string = (speechId) => speechId;
 
   constructor(
     startedAt: number = Date.now(),
@@ -101,6 +106,7 @@ export class SessionStats {
   }
 
   attach(session: voice.AgentSession): void {
+    this.turnOf = (speechId) => turnAnsweredBy(session, speechId) ?? speechId;
     session.on(Events.MetricsCollected, (event) => this.recordMetrics(event.metrics));
     session.on(Events.ConversationItemAdded, (event) => {
       if (event.item.type === 'message' && event.item.role === 'user') this.turns++;
@@ -111,10 +117,12 @@ export class SessionStats {
   }
 
   recordMetrics(m: metrics.AgentMetrics): void {
-    // Only the first LLM and TTS request of a reply start the audio; later ones (after a tool
-    // call) are not part of the user-perceived wait, so first-seen values win per speech id.
-    const timings = (id: string | undefined) => {
-      if (!id) return undefined;
+    // A reply's audio starts with its first TTS request, so first-seen TTS values win per speech
+    // id. Every model request before that audio is waited for: a tool call, then the reply
+    // written from the tool's output, so their first-token times add up until the audio starts.
+    const timings = (speechId: string | undefined) => {
+      if (!speechId) return undefined;
+      const id = this.turnOf(speechId);
       const existing = this.bySpeech.get(id);
       if (existing) return existing;
       const created: SpeechTimings = {};
@@ -135,7 +143,7 @@ export class SessionStats {
       this.ttft.push(m.ttftMs);
       this.onLatency('llm_ttft', m.ttftMs);
       t = timings(m.speechId);
-      if (t) t.ttft ??= m.ttftMs;
+      if (t && t.ttfb === undefined) t.ttft = (t.ttft ?? 0) + m.ttftMs;
     } else if (m.type === 'tts_metrics' && !m.cancelled) {
       this.ttfb.push(m.ttfbMs);
       this.onLatency('tts_ttfb', m.ttfbMs);

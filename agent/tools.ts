@@ -1,6 +1,7 @@
 /**
- * The coach's tools: four core ones here, and the workout-coaching ones (agent/coaching/tools.ts). Descriptions are written for the LLM; results are short texts written
- * for a voice. Every call is logged with its name, duration and outcome only: never the
+ * The coach's tools: four core ones here, and the workout-coaching ones (agent/coaching/tools.ts).
+ * Descriptions are written for the LLM; results are short texts written for a voice, and those
+ * that are finished lines are said straight away (agent/say-instead-of-replying.ts). Every call is logged with its name, duration and outcome only: never the
  * arguments, the answer or anything else the user said.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,7 +19,7 @@ import { COACHING_TOOL_NAMES, createCoachingTools } from './coaching/tools.ts';
 import { WorkoutCoach } from './coaching/workout-coach.ts';
 import type { ToolCallMetrics } from './metrics/job-metrics.ts';
 import type { SpecialistOutcome } from './metrics/labels.ts';
-import { sayInsteadOfReplying } from './resilience/spoken-fallback.ts';
+import { sayInsteadOfReplying, sayInToolTurn } from './say-instead-of-replying.ts';
 import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 
@@ -123,7 +124,8 @@ async function instrumented<T>(
 /** Says the filler line if the session can speak (it cannot in unit tests or once closing). */
 function sayFiller(options: llm.ToolOptions<unknown> | undefined): void {
   try {
-    options?.ctx?.session.say(SPECIALIST_FILLER, { addToChatCtx: false });
+    // Part of the turn: it is the first thing the user hears of the answer.
+    sayInToolTurn(options, SPECIALIST_FILLER, { addToChatCtx: false });
   } catch {
     // A session that is closing refuses new speech; the answer itself still arrives.
   }
@@ -165,7 +167,7 @@ export function createCoachTools(options: CoachToolsOptions) {
     description:
       'Log one set the user just did. Call it once per set. Reps is a whole number; weight is the load (0 for bodyweight).',
     parameters: logSetParameters,
-    execute: (args) =>
+    execute: (args, toolOptions) =>
       instrumented(report, 'log_workout_set', async () => {
         // The framework checks arguments against the schema first; this keeps a call that
         // skipped it (or a model's free-form JSON) from crashing the tool.
@@ -181,8 +183,12 @@ export function createCoachTools(options: CoachToolsOptions) {
         // The same set re-sent within seconds (a barge-in lost the first answer) is stored once.
         const logged = await workout.logSet(result.entry, (entry) => logSink.append(entry));
         // Nothing was confirmed, so the user simply repeats the set.
-        if (!logged.ok) return { outcome: 'failed', value: SET_NOT_SAVED };
-        return { outcome: 'ok', value: logged.text };
+        if (!logged.ok) {
+          return { outcome: 'failed', value: sayInsteadOfReplying(toolOptions, SET_NOT_SAVED) };
+        }
+        // The confirmation is a finished line (the set, the rest, what is next): said now, not
+        // after one more model round trip. A refusal above goes to the model, which can ask.
+        return { outcome: 'ok', value: sayInsteadOfReplying(toolOptions, logged.text) };
       }),
   });
 
@@ -222,8 +228,10 @@ export function createCoachTools(options: CoachToolsOptions) {
         } catch {
           delegated(deadline.aborted ? 'timeout' : 'fallback');
           // Unavailable or too slow: the user hears the fallback now, not after one more model turn.
-          sayInsteadOfReplying(toolOptions, SPECIALIST_FALLBACK);
-          return { outcome: 'failed', value: SPECIALIST_FALLBACK };
+          return {
+            outcome: 'failed',
+            value: sayInsteadOfReplying(toolOptions, SPECIALIST_FALLBACK),
+          };
         } finally {
           clearTimeout(filler);
         }

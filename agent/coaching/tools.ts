@@ -2,11 +2,14 @@
  * The voice commands of a workout as tools: "what's next", the rest ("start my rest", "thirty
  * more seconds", "skip the rest"), pause and resume, "skip this exercise", "repeat that" and
  * "I'm done". Each answers from the WorkoutCoach's memory alone (no network), so it is as quick
- * as the other lookups; the results are short lines for a voice, in the user's units.
+ * as the other lookups; the results are short lines for a voice, in the user's units. Those lines
+ * are said straight away, with no second model request (agent/say-instead-of-replying.ts), except
+ * the session summary, which the model tells in a sentence or two.
  */
 import { llm } from '@livekit/agents';
 import { z } from 'zod';
 import { HISTORY_LIMITS } from '../../shared/schemas.ts';
+import { sayInsteadOfReplying } from '../say-instead-of-replying.ts';
 import { REST_LIMITS, type WorkoutCoach } from './workout-coach.ts';
 
 export const COACHING_TOOL_NAMES = [
@@ -25,8 +28,8 @@ export type CoachingToolName = (typeof COACHING_TOOL_NAMES)[number];
 /** Runs a tool body and logs it (the `instrumented` wrapper of agent/tools.ts). */
 export type InstrumentTool = (
   name: CoachingToolName,
-  body: () => Promise<{ outcome: 'ok' | 'rejected'; value: string }>,
-) => Promise<string>;
+  body: () => Promise<{ outcome: 'ok' | 'rejected'; value: string | undefined }>,
+) => Promise<string | undefined>;
 
 const restSecondsSchema = z
   .number()
@@ -47,7 +50,11 @@ export function createCoachingTools(coach: WorkoutCoach, instrument: InstrumentT
     llm.tool({
       name,
       description,
-      execute: () => instrument(name, async () => ({ outcome: 'ok', value: answer() })),
+      execute: (_args, toolOptions) =>
+        instrument(name, async () => ({
+          outcome: 'ok',
+          value: sayInsteadOfReplying(toolOptions, answer()),
+        })),
     });
 
   const get_workout_progress = quick(
@@ -61,11 +68,11 @@ export function createCoachingTools(coach: WorkoutCoach, instrument: InstrumentT
     description:
       'Start a rest timer, e.g. "start my rest". Leave seconds out to use the plan\'s rest for the exercise; the coach calls the end of the rest by itself.',
     parameters: z.object({ seconds: restSecondsSchema.optional() }),
-    execute: ({ seconds }) =>
+    execute: ({ seconds }, toolOptions) =>
       instrument('start_rest', async () =>
         seconds !== undefined && !validRestSeconds(seconds)
           ? { outcome: 'rejected', value: BAD_SECONDS }
-          : { outcome: 'ok', value: coach.startRest(seconds) },
+          : { outcome: 'ok', value: sayInsteadOfReplying(toolOptions, coach.startRest(seconds)) },
       ),
   });
 
@@ -73,10 +80,10 @@ export function createCoachingTools(coach: WorkoutCoach, instrument: InstrumentT
     name: 'add_rest_time',
     description: 'Lengthen the current rest, e.g. "give me thirty more seconds".',
     parameters: z.object({ seconds: restSecondsSchema }),
-    execute: ({ seconds }) =>
+    execute: ({ seconds }, toolOptions) =>
       instrument('add_rest_time', async () =>
         validRestSeconds(seconds)
-          ? { outcome: 'ok', value: coach.addRestTime(seconds) }
+          ? { outcome: 'ok', value: sayInsteadOfReplying(toolOptions, coach.addRestTime(seconds)) }
           : { outcome: 'rejected', value: BAD_SECONDS },
       ),
   });

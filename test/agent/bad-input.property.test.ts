@@ -137,8 +137,8 @@ describe('tool arguments of any shape from the LLM', () => {
       fc.asyncProperty(anyArguments, async (args) => {
         const { created, asked } = tools();
         const answer = await created.ask_specialist_agent.execute(args as never, noToolOptions);
-        expect(typeof answer).toBe('string');
-        expect(answer.length).toBeGreaterThan(0);
+        expect(answer).toBeTypeOf('string');
+        expect(answer?.length).toBeGreaterThan(0);
         expect(asked.length).toBeLessThanOrEqual(1);
       }),
       RUNS,

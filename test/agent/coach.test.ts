@@ -91,10 +91,13 @@ function calledTools(result: voice.testing.RunResult): string[] {
   return result.events.flatMap((e) => (e.type === 'function_call' ? [e.item.name] : []));
 }
 
+/** The outputs as the model gets them: JSON text, or empty for a line the tool said itself. */
+function rawToolOutputs(result: voice.testing.RunResult): string[] {
+  return result.events.flatMap((e) => (e.type === 'function_call_output' ? [e.item.output] : []));
+}
+
 function toolOutputs(result: voice.testing.RunResult): string[] {
-  return result.events.flatMap((e) =>
-    e.type === 'function_call_output' ? [JSON.parse(e.item.output) as string] : [],
-  );
+  return rawToolOutputs(result).map((output) => JSON.parse(output) as string);
 }
 
 /** The coach's last line in the conversation, once it has been said. */
@@ -128,28 +131,68 @@ describe('FitnessVoiceAgent in text mode', () => {
     await session.close();
   });
 
-  it('logs "ten squats at sixty kilos" to the spool and the set reaches PostgreSQL once', async () => {
+  it('logs "ten squats at sixty kilos" to the spool, says the confirmation itself with no second model turn, and the set reaches PostgreSQL once', async () => {
     const session = await startCoach();
-    voiceLlm.enqueue(
-      {
-        toolCalls: [
-          {
-            name: 'log_workout_set',
-            arguments: '{"exercise":"squat","reps":10,"weight":60,"unit":"kg"}',
-          },
-        ],
-      },
-      { content: 'Logged ten squats at sixty kilograms.' },
-    );
+    voiceLlm.enqueue({
+      toolCalls: [
+        {
+          name: 'log_workout_set',
+          arguments: '{"exercise":"squat","reps":10,"weight":60,"unit":"kg"}',
+        },
+      ],
+    });
     const before = await edge.countLogs();
     const result = await session.run({ userInput: 'log ten squats at sixty kilos' }).wait();
     expect(calledTools(result)).toEqual(['log_workout_set']);
-    expect(toolOutputs(result)).toEqual(['Logged 10 reps of squat at 60 kg.']);
-    expect(toolMessagesOfLastRequest()[0]?.content).toContain('Logged 10 reps of squat at 60 kg.');
+    // The confirmation went straight to speech: the call's output is empty and the model was
+    // asked once, for the call.
+    expect(rawToolOutputs(result)).toEqual(['']);
+    expect(await saidByCoach(session)).toBe('Logged 10 reps of squat at 60 kg.');
+    expect(voiceLlm.requests).toHaveLength(1);
     expect((await spool.drain(5000)).remaining).toBe(0);
     expect(await edge.countLogs()).toBe(before + 1);
     const logs = await edge.test.services.repository.listWorkoutLogs(DEMO_USER_ID, { limit: 1 });
     expect(logs[0]).toMatchObject({ exercise: 'squat', reps: 10, weight_kg: 60 });
+
+    // The next request shows the model the call, its output and the line said, in the order the
+    // provider requires (a tool call answered right after it), with nothing dropped.
+    await session.run({ userInput: 'thanks' }).wait();
+    const messages = voiceLlm.requests.at(-1)?.body.messages ?? [];
+    const callAt = messages.findIndex((m) => m.role === 'assistant' && m.tool_calls?.length);
+    expect(messages[callAt]?.tool_calls?.[0]?.function.name).toBe('log_workout_set');
+    expect(messages[callAt + 1]).toMatchObject({
+      role: 'tool',
+      tool_call_id: messages[callAt]?.tool_calls?.[0]?.id,
+    });
+    const said = messages.slice(callAt + 2).filter((m) => m.role === 'assistant');
+    expect(said.map((m) => m.content)).toContainEqual('Logged 10 reps of squat at 60 kg.');
+    await session.close();
+  });
+
+  it('says a workout command\'s line itself ("skip the rest"), with no second model turn', async () => {
+    const session = await startCoach();
+    voiceLlm.enqueue({ toolCalls: [{ name: 'skip_rest', arguments: '{}' }] });
+    const result = await session.run({ userInput: 'skip the rest' }).wait();
+    expect(calledTools(result)).toEqual(['skip_rest']);
+    expect(await saidByCoach(session)).toMatch(/^No rest is running\./);
+    expect(voiceLlm.requests).toHaveLength(1);
+    await session.close();
+  });
+
+  it('leaves a set it cannot log to the model, which can ask again', async () => {
+    const session = await startCoach();
+    voiceLlm.enqueue(
+      {
+        toolCalls: [
+          { name: 'log_workout_set', arguments: '{"exercise":"squat","reps":-10,"weight":60}' },
+        ],
+      },
+      { content: 'How many reps was that?' },
+    );
+    const result = await session.run({ userInput: 'log minus ten squats' }).wait();
+    expect(toolOutputs(result)[0]).toMatch(/^I could not log that set/);
+    expect(await saidByCoach(session)).toBe('How many reps was that?');
+    expect(voiceLlm.requests).toHaveLength(2);
     await session.close();
   });
 
@@ -210,7 +253,7 @@ describe('FitnessVoiceAgent in text mode', () => {
     );
     const result = await session.run({ userInput: 'plan my week' }).wait();
     expect(calledTools(result)).toEqual(['ask_specialist_agent']);
-    expect(toolOutputs(result)).toEqual([]);
+    expect(rawToolOutputs(result)).toEqual(['']);
     expect(await saidByCoach(session)).toBe(SPECIALIST_FALLBACK);
     expect(voiceLlm.requests).toHaveLength(1);
     await session.close();
@@ -231,7 +274,7 @@ describe('FitnessVoiceAgent in text mode', () => {
       { content: 'A reply the model must not be asked for.' },
     );
     const result = await session.run({ userInput: 'help me' }).wait();
-    expect(toolOutputs(result)).toEqual([]);
+    expect(rawToolOutputs(result)).toEqual(['']);
     expect(await saidByCoach(session)).toBe(SPECIALIST_FALLBACK);
     expect(voiceLlm.requests).toHaveLength(1);
     await session.close();
@@ -262,7 +305,9 @@ describe('FitnessVoiceAgent in text mode', () => {
     );
     await fc.assert(
       fc.asyncProperty(callArb, async (call) => {
-        voiceLlm.enqueue({ toolCalls: [call] }, { content: 'Done.' });
+        // A logged set is confirmed by the tool itself; the others are answered by the model.
+        if (call.name === 'log_workout_set') voiceLlm.enqueue({ toolCalls: [call] });
+        else voiceLlm.enqueue({ toolCalls: [call] }, { content: 'Done.' });
         const result = await session.run({ userInput: 'go' }).wait();
         const outputs = result.events.flatMap((e) =>
           e.type === 'function_call_output' ? [e.item] : [],

@@ -273,6 +273,48 @@ describe('the coaching job', () => {
 });
 
 describe('session summary', () => {
+  it('counts no model request that came after the reply was already heard', () => {
+    const replies: TurnLatency[] = [];
+    const stats = new SessionStats(0, undefined, (reply) => replies.push(reply));
+    const base = { timestamp: 0, label: 'x', requestId: 'r', speechId: 's1' };
+    const llmRequest = (ttftMs: number) => ({
+      ...base,
+      type: 'llm_metrics' as const,
+      durationMs: 900,
+      ttftMs,
+      cancelled: false,
+      completionTokens: 1,
+      promptTokens: 1,
+      promptCachedTokens: 0,
+      totalTokens: 2,
+      tokensPerSecond: 1,
+    });
+    stats.recordMetrics({
+      type: 'eou_metrics',
+      timestamp: 0,
+      endOfUtteranceDelayMs: 300,
+      transcriptionDelayMs: 10,
+      onUserTurnCompletedDelayMs: 0,
+      lastSpeakingTimeMs: 0,
+      speechId: 's1',
+    });
+    // "Let me look that up" with a tool call: its words are spoken while the tool runs.
+    stats.recordMetrics(llmRequest(350));
+    stats.recordMetrics({
+      ...base,
+      type: 'tts_metrics',
+      ttfbMs: 90,
+      durationMs: 500,
+      audioDurationMs: 900,
+      cancelled: false,
+      charactersCount: 10,
+      streamed: true,
+    });
+    stats.recordMetrics(llmRequest(400));
+    expect(replies.map((r) => [r.llm_ttft_ms, r.end_to_end_ms])).toEqual([[350, 740]]);
+    expect(stats.summary(1000).end_to_end_ms.p50).toBe(740);
+  });
+
   it('joins EOU, TTFT and TTFB by speech id into end-to-end latency', () => {
     const replies: TurnLatency[] = [];
     const stats = new SessionStats(0, undefined, (reply) => replies.push(reply));
@@ -331,19 +373,20 @@ describe('session summary', () => {
     expect(summary.duration_s).toBe(12.3);
     // The first audio only: the greeting, not a later reply.
     expect(summary.greeting_ms).toBe(512.3);
-    expect(summary.end_to_end_ms).toEqual({ count: 1, p50: 850, p95: 850, max: 850 });
+    // The two model requests before the audio (a tool call, then the reply) are both waited for.
+    expect(summary.end_to_end_ms).toEqual({ count: 1, p50: 1849, p95: 1849, max: 1849 });
     expect(summary.llm_ttft_ms).toEqual({ count: 2, p50: 400, p95: 999, max: 999 });
     expect(summary.eou_delay_ms.p50).toBe(300);
     expect(summary.tts_ttfb_ms.p50).toBe(150);
-    // Told once per reply, with the parts that started its audio (the first model request's).
+    // Told once per reply, with the parts that started its audio.
     expect(replies).toEqual([
       {
         committed_at: 0,
         eou_delay_ms: 300,
         transcription_delay_ms: 10,
-        llm_ttft_ms: 400,
+        llm_ttft_ms: 1399,
         tts_ttfb_ms: 150,
-        end_to_end_ms: 850,
+        end_to_end_ms: 1849,
       },
     ]);
   });

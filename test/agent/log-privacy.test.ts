@@ -117,7 +117,7 @@ describe('framework log lines', () => {
           },
         ],
       },
-      { content: 'Logged.' },
+      // No reply: the tool says its confirmation itself.
     );
     await runSession([{ userInput: UTTERANCE }]);
     // The control: the framework's own "Executing LLM tool call" line holds the arguments.
@@ -136,7 +136,7 @@ describe('framework log lines', () => {
           },
         ],
       },
-      { content: 'Logged.' },
+      // No reply: the tool says its confirmation itself.
       {
         toolCalls: [
           {

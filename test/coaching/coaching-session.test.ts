@@ -60,6 +60,8 @@ interface Coached {
   context: CoachingContext;
   /** What the coach said on its own (say), in order. */
   unprompted: string[];
+  /** While the user's turn is answered, the lines said are its answer, not unprompted. */
+  answering: { now: boolean; said: string[] };
 }
 
 async function startSession(): Promise<Coached & { room: string }> {
@@ -89,33 +91,50 @@ async function startSession(): Promise<Coached & { room: string }> {
     vad: null,
   });
   const unprompted: string[] = [];
-  // The model's own replies are all "Okay." here; anything else the coach said came from say().
+  const answering = { now: false, said: [] as string[] };
+  // The model's own replies are all "Okay." here, and a tool's own line is said while the turn
+  // is answered; anything else the coach said came from the coach itself.
   session.on(voice.AgentSessionEventTypes.ConversationItemAdded, ({ item }) => {
     if (item.type !== 'message' || item.role !== 'assistant') return;
     const text = item.textContent ?? '';
-    if (text !== MODEL_REPLY) unprompted.push(text);
+    if (answering.now) answering.said.push(text);
+    else if (text !== MODEL_REPLY) unprompted.push(text);
   });
   await session.start({ agent });
-  return { session, agent, context, unprompted, room };
+  return { session, agent, context, unprompted, answering, room };
 }
 
-/** The user says something; the model calls `tool` with `args`, then answers in words. */
+/** The tool whose answer the model tells; every other workout tool says its own line. */
+const TOLD_BY_THE_MODEL = 'finish_workout';
+
+/**
+ * The user says something and the model calls `tool` with `args`. Returns the answer: the line
+ * the tool said itself (with no second model request), or the output the model answered from.
+ */
 async function ask(
   coached: Coached,
   userInput: string,
   tool: string,
   args: Record<string, unknown> = {},
 ): Promise<string> {
-  voiceLlm.enqueue(
-    { toolCalls: [{ name: tool, arguments: JSON.stringify(args) }] },
-    { content: MODEL_REPLY },
-  );
+  const told = tool === TOLD_BY_THE_MODEL;
+  const call = { toolCalls: [{ name: tool, arguments: JSON.stringify(args) }] };
+  if (told) voiceLlm.enqueue(call, { content: MODEL_REPLY });
+  else voiceLlm.enqueue(call);
+  const requestsBefore = voiceLlm.requests.length;
+  coached.answering.now = true;
+  coached.answering.said = [];
   const result = await coached.session.run({ userInput }).wait();
+  coached.answering.now = false;
   const outputs = result.events.flatMap((e) =>
-    e.type === 'function_call_output' ? [JSON.parse(e.item.output) as string] : [],
+    e.type === 'function_call_output' ? [e.item.output] : [],
   );
   expect(outputs).toHaveLength(1);
-  return outputs[0] as string;
+  expect(voiceLlm.requests.length - requestsBefore).toBe(told ? 2 : 1);
+  if (told) return JSON.parse(outputs[0] as string) as string;
+  expect(outputs).toEqual(['']);
+  expect(coached.answering.said).toHaveLength(1);
+  return coached.answering.said[0] as string;
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

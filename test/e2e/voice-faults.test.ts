@@ -456,7 +456,8 @@ describe.skipIf(!availability.available)('provider faults on the voice path', ()
       // A set of its own in each case: the same set again within 20 s would count as re-sent.
       const setLine = `log ${fault === 'down' ? 'ten' : 'twelve'} squats at sixty kilos`;
       await say(talk, setLine);
-      await synthesised(`Done with ${setLine}.`, since);
+      // The tool's own confirmation, said with no model request after it.
+      await synthesised(`Logged ${fault === 'down' ? 10 : 12} reps of fault test squat`, since);
       const outcomes = await eventually('three tool calls logged', () => {
         const calls = toolCalls(talk).slice(toolCallsBefore);
         return calls.length >= 3 ? calls : undefined;

@@ -134,19 +134,24 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     await heardGreeting(caller);
     const squats = and(eq(workoutLogs.userId, DEMO_USER_ID), eq(workoutLogs.exercise, 'squat'));
     const before = rig.standins.voiceLlm.requests.length;
+    const ttsBefore = rig.standins.cartesia.generations.length;
     const { turn } = await rig.ask(caller, CALLER_LINES.logSquats);
     const rows = await eventually('the set in PostgreSQL', async () => {
       const found = await rig.test.db.select().from(workoutLogs).where(squats);
       return found.length > 0 ? found : undefined;
     });
     const storedAt = performance.now();
-    // The coach confirmed the set when the tool's result went back to the model.
-    const confirmation = rig.standins.voiceLlm.requests
-      .slice(before)
-      .find((request) => request.body.messages.at(-1)?.role === 'tool');
+    // The coach said the tool's confirmation itself: the model was not asked after the tool.
+    const confirmation = rig.standins.cartesia.generations
+      .slice(ttsBefore)
+      .find((generation) => generation.transcript.includes('Logged 10 reps of squat at 60 kg.'));
     expect(confirmation).toBeDefined();
+    const afterTool = rig.standins.voiceLlm.requests
+      .slice(before)
+      .filter((request) => request.body.messages.at(-1)?.role === 'tool');
+    expect(afterTool).toEqual([]);
     console.log(
-      `set stored ${Math.round(storedAt - (confirmation?.receivedAt ?? turn.endedAt))} ms after the coach confirmed it (polled every 100 ms)`,
+      `set stored ${Math.round(storedAt - (confirmation?.requestedAt ?? turn.endedAt))} ms after the coach confirmed it (polled every 100 ms)`,
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({

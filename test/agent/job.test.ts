@@ -273,48 +273,6 @@ describe('the coaching job', () => {
 });
 
 describe('session summary', () => {
-  it('counts no model request that came after the reply was already heard', () => {
-    const replies: TurnLatency[] = [];
-    const stats = new SessionStats(0, undefined, (reply) => replies.push(reply));
-    const base = { timestamp: 0, label: 'x', requestId: 'r', speechId: 's1' };
-    const llmRequest = (ttftMs: number) => ({
-      ...base,
-      type: 'llm_metrics' as const,
-      durationMs: 900,
-      ttftMs,
-      cancelled: false,
-      completionTokens: 1,
-      promptTokens: 1,
-      promptCachedTokens: 0,
-      totalTokens: 2,
-      tokensPerSecond: 1,
-    });
-    stats.recordMetrics({
-      type: 'eou_metrics',
-      timestamp: 0,
-      endOfUtteranceDelayMs: 300,
-      transcriptionDelayMs: 10,
-      onUserTurnCompletedDelayMs: 0,
-      lastSpeakingTimeMs: 0,
-      speechId: 's1',
-    });
-    // "Let me look that up" with a tool call: its words are spoken while the tool runs.
-    stats.recordMetrics(llmRequest(350));
-    stats.recordMetrics({
-      ...base,
-      type: 'tts_metrics',
-      ttfbMs: 90,
-      durationMs: 500,
-      audioDurationMs: 900,
-      cancelled: false,
-      charactersCount: 10,
-      streamed: true,
-    });
-    stats.recordMetrics(llmRequest(400));
-    expect(replies.map((r) => [r.llm_ttft_ms, r.end_to_end_ms])).toEqual([[350, 740]]);
-    expect(stats.summary(1000).end_to_end_ms.p50).toBe(740);
-  });
-
   it('joins EOU, TTFT and TTFB by speech id into end-to-end latency', () => {
     const replies: TurnLatency[] = [];
     const stats = new SessionStats(0, undefined, (reply) => replies.push(reply));

@@ -231,7 +231,8 @@ describe('voice latency from the framework metrics events', () => {
     const eou = { type: 'eou_metrics', endOfUtteranceDelayMs: 300, speechId: 's1' };
     const llm = { type: 'llm_metrics', ttftMs: 400, cancelled: false, speechId: 's1' };
     const tts = { type: 'tts_metrics', ttfbMs: 200, cancelled: false, speechId: 's1' };
-    // A second LLM request of the same reply (after a tool call) is not part of the wait.
+    // A model request of the same reply after its audio began (the words before a tool call were
+    // already playing) is not part of the wait.
     const llmAfterTool = { ...llm, ttftMs: 900 };
     for (const m of [eou, llm, tts, llmAfterTool]) {
       stats.recordMetrics(m as unknown as metrics.AgentMetrics);

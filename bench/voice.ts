@@ -24,7 +24,10 @@
  * agent logs per turn): `<profile>_at_<stage>_p50_ms` is when each stage happened after the end of
  * speech, `<profile>_<part>_p50_ms` how long each part took, so a regression names its stage.
  * Barge-in: the caller talks over a long answer; `barge_in_stop_*` is from the caller's first
- * word to the end of the coach audio it hears.
+ * word to the end of the coach audio it hears. Logged sets: the caller logs sets at published
+ * latencies; `logged_set_turn_*` is from the end of the request to the first sound of the
+ * confirmation, and `logged_set_vs_question_ratio_*` divides it by the coach's question turn of the
+ * same run (a tool call, then the tool's own line, against a reply written by the model).
  */
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DEEPGRAM_MODEL } from '../agent/config.ts';
@@ -59,7 +62,12 @@ export const VOICE_BENCH_SETTINGS = {
   settleMs: 800,
   /** How long the caller lets the long answer play before talking over it. */
   bargeInAfterMs: 800,
+  /** Sets the caller logs, each a different one, so none is answered as a repeat. */
+  loggedSets: Number(process.env.VOICE_BENCH_LOGGED_SETS ?? 8),
 } as const;
+
+/** "Log seven squats at sixty kilos.": the reps differ per set (the scripted model's words). */
+const LOGGED_SET_REPS = ['five', 'six', 'seven', 'eight', 'nine', 'ten', 'twelve', 'fifteen'];
 
 /** The least quiet that ends an utterance without splitting a sentence at its inner pauses. */
 const OVERHEAD_ENDPOINTING_MS = 200;
@@ -160,6 +168,23 @@ async function measureBargeIns(stack: LocalVoiceStack, contender: Contender, tri
     await caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
   }
   return stops;
+}
+
+/**
+ * Logs sets, as a user does between sets: from the end of "log seven squats at sixty kilos" to
+ * the first sound of the confirmation. The model's one request is the tool call; the
+ * confirmation is the tool's own line (agent/say-instead-of-replying.ts).
+ */
+async function measureLoggedSets(stack: LocalVoiceStack, contender: Contender, sets: number) {
+  const waits: number[] = [];
+  for (let i = 0; i < sets; i++) {
+    const reps = LOGGED_SET_REPS[i % LOGGED_SET_REPS.length];
+    const line = `Log ${reps} squats at sixty kilos.`;
+    const { turn, heardAt } = await takeTurn(stack.standins, contender.caller, line);
+    waits.push(heardAt - turn.endedAt);
+    await contender.caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
+  }
+  return waits;
 }
 
 function p50s<T extends object>(prefix: string, rows: readonly T[], rename: (k: string) => string) {
@@ -279,6 +304,13 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
         results[`${prefix}barge_in_stop_p95_ms`] = percentile(stops, 95);
         results[`${prefix}barge_ins_measured`] = stops.length;
       }
+      const logged = await measureLoggedSets(stack, coach, VOICE_BENCH_SETTINGS.loggedSets);
+      for (const p of [50, 95]) {
+        results[`logged_set_turn_p${p}_ms`] = percentile(logged, p);
+        const ratio = percentile(logged, p) / (results[`projected_voice_to_voice_p${p}_ms`] ?? NaN);
+        results[`logged_set_vs_question_ratio_p${p}`] = Math.round(ratio * 1000) / 1000;
+      }
+      results.logged_sets_measured = logged.length;
     } finally {
       for (const contender of contenders.filter((c) => c !== coach)) {
         await contender.caller.hangUp();

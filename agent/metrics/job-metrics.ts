@@ -106,7 +106,7 @@ export class JobMetrics implements ToolCallMetrics {
       ),
       end_to_end: latency(
         'agent_voice_response_latency_seconds',
-        'From the end of user speech to the first agent audio: EOU delay + LLM TTFT + TTS TTFB of the same reply.',
+        'From the end of user speech to the first agent audio: EOU delay + the LLM TTFT of each request before that audio + its TTS TTFB (a line a tool said itself included).',
       ),
     };
     this.greeting = latency(

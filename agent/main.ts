@@ -26,6 +26,7 @@ import {
 import { createApiClient, type EdgeApi } from '../shared/api-client.ts';
 import { ConfigError } from '../shared/config.ts';
 import { withDevDefaults } from '../shared/dev-defaults.ts';
+import { roundToTenth } from '../shared/round.ts';
 import { errorCode } from '../shared/runtime.ts';
 import { FULL_LOAD, type JobSlotsOptions, jobSlots } from './capacity.ts';
 import { loadVoiceAgentConfig, type VoiceAgentConfig } from './config.ts';
@@ -133,13 +134,12 @@ async function prewarm(proc: JobProcess<ProcessData>): Promise<void> {
 }
 
 function roundedStallParts(parts: StallParts): Record<string, unknown> {
-  const ms = (value: number) => Math.round(value * 10) / 10;
   return {
     cause: parts.cause,
-    duration_ms: ms(parts.durationMs),
-    own_work_ms: ms(parts.ownWorkMs),
-    cpu_wait_ms: ms(parts.cpuWaitMs),
-    blocking_call_ms: ms(parts.blockingCallMs),
+    duration_ms: roundToTenth(parts.durationMs),
+    own_work_ms: roundToTenth(parts.ownWorkMs),
+    cpu_wait_ms: roundToTenth(parts.cpuWaitMs),
+    blocking_call_ms: roundToTenth(parts.blockingCallMs),
   };
 }
 

@@ -7,11 +7,10 @@
  */
 import type { Room } from '@livekit/rtc-node';
 import { ROOM_EVENTS_TOPIC, type RoomEvent, roomEventSchema } from '../shared/room-events.ts';
+import { roundToTenth } from '../shared/round.ts';
 import { errorName, type Logger } from '../shared/runtime.ts';
 import type { ToolCallMetrics } from './metrics/job-metrics.ts';
 import type { TurnLatency } from './session-stats.ts';
-
-const round = (milliseconds: number) => Math.round(milliseconds * 10) / 10;
 
 export class RoomEventsPublisher {
   readonly #room: Room;
@@ -27,7 +26,7 @@ export class RoomEventsPublisher {
     return {
       toolCall: (tool, outcome, seconds) => {
         metrics.toolCall(tool, outcome, seconds);
-        this.publish({ type: 'tool', tool, outcome, duration_ms: round(seconds * 1000) });
+        this.publish({ type: 'tool', tool, outcome, duration_ms: roundToTenth(seconds * 1000) });
       },
       specialistCall: (specialist, outcome, seconds) =>
         metrics.specialistCall(specialist, outcome, seconds),

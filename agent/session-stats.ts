@@ -6,6 +6,7 @@
  * (say-instead-of-replying.ts) is a speech of its own; its audio counts for the turn it answers.
  */
 import { type metrics, voice } from '@livekit/agents';
+import { roundToTenth } from '../shared/round.ts';
 import type { VoiceLatencyKind } from './metrics/job-metrics.ts';
 import { turnAnsweredBy } from './say-instead-of-replying.ts';
 
@@ -27,7 +28,7 @@ export function nearestRank(sorted: readonly number[], p: number): number {
 export function percentiles(values: readonly number[]): Percentiles {
   if (values.length === 0) return { count: 0, p50: null, p95: null, max: null };
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => Math.round(nearestRank(sorted, p) * 10) / 10;
+  const at = (p: number) => roundToTenth(nearestRank(sorted, p));
   return { count: sorted.length, p50: at(50), p95: at(95), max: at(100) };
 }
 
@@ -102,7 +103,7 @@ export class SessionStats {
 
   /** The agent's first audio, `milliseconds` after the job started; later calls are ignored. */
   greetingPlayed(milliseconds: number): void {
-    this.greetingMs ??= round(milliseconds);
+    this.greetingMs ??= roundToTenth(milliseconds);
   }
 
   attach(session: voice.AgentSession): void {
@@ -156,11 +157,11 @@ export class SessionStats {
       this.onLatency('end_to_end', total);
       this.onTurn({
         committed_at: t.committedAt ?? 0,
-        eou_delay_ms: round(t.eou ?? 0),
-        transcription_delay_ms: round(t.transcription ?? 0),
-        llm_ttft_ms: round(t.ttft ?? 0),
-        tts_ttfb_ms: round(t.ttfb ?? 0),
-        end_to_end_ms: round(total),
+        eou_delay_ms: roundToTenth(t.eou ?? 0),
+        transcription_delay_ms: roundToTenth(t.transcription ?? 0),
+        llm_ttft_ms: roundToTenth(t.ttft ?? 0),
+        tts_ttfb_ms: roundToTenth(t.ttfb ?? 0),
+        end_to_end_ms: roundToTenth(total),
       });
     }
   }
@@ -172,7 +173,7 @@ export class SessionStats {
       if (total !== undefined) replies.push(total);
     }
     return {
-      duration_s: Math.round((now - this.startedAt) / 100) / 10,
+      duration_s: roundToTenth((now - this.startedAt) / 1000),
       greeting_ms: this.greetingMs ?? null,
       turns: this.turns,
       tool_calls: this.toolCalls,
@@ -183,8 +184,6 @@ export class SessionStats {
     };
   }
 }
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** A reply's wait from the user going quiet to its first audio, once all three parts are known. */
 function endToEnd(t: SpeechTimings): number | undefined {

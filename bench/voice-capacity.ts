@@ -24,6 +24,7 @@ import { SESSION_START_QUIET_MS } from '../agent/job-process-start.ts';
 import { STALL_CAUSES } from '../agent/metrics/loop-stall-cause.ts';
 import { DEMO_USER_ID } from '../drizzle/seed-data.ts';
 import { DEV_DEFAULTS } from '../shared/dev-defaults.ts';
+import { roundToTenth } from '../shared/round.ts';
 import type { AgentProcess, LogLine } from '../test/e2e/agent-process.ts';
 import { CALLER_LINES } from '../test/support/coach-script.ts';
 import { CallerError, type VoiceCaller } from '../test/support/voice-caller.ts';
@@ -40,7 +41,7 @@ import {
 } from '../test/support/voice-rig.ts';
 import { fragmentsSince, wholeLineTranscriber } from '../test/support/whole-line-transcriber.ts';
 import { MB, sampleTree, type TreeSample } from './process-tree.ts';
-import { mergeVoiceResults, percentile, round } from './voice-results.ts';
+import { mergeVoiceResults, percentile } from './voice-results.ts';
 
 export const VOICE_CAPACITY_SETTINGS = {
   /** The production default of AGENT_MAX_CONCURRENT_JOBS (agent/config.ts). */
@@ -95,7 +96,7 @@ async function settledTree(agent: AgentProcess, processes: number): Promise<Tree
     if (after.processes.length >= processes && growth < STEADY_RSS_BYTES) return after;
     if (performance.now() > deadline) {
       throw new Error(
-        `the agent tree did not settle: ${after.processes.length} of ${processes} processes, RSS moving ${round(growth / MB)} MB/s`,
+        `the agent tree did not settle: ${after.processes.length} of ${processes} processes, RSS moving ${roundToTenth(growth / MB)} MB/s`,
       );
     }
     before = after;
@@ -164,9 +165,9 @@ async function costOfOneCall(
     // is warm the tree holds as many idle processes as before, plus the call.
     const active = await settledTree(agent, warmProcesses + 2);
     return {
-      cpuMsPerCallSecond: round((end.cpuMs - start.cpuMs) / seconds - idleRate),
-      rssMbPerActiveCall: round((active.rssBytes - idle.rssBytes) / MB),
-      pssMbPerActiveCall: round((active.pssBytes - idle.pssBytes) / MB),
+      cpuMsPerCallSecond: roundToTenth((end.cpuMs - start.cpuMs) / seconds - idleRate),
+      rssMbPerActiveCall: roundToTenth((active.rssBytes - idle.rssBytes) / MB),
+      pssMbPerActiveCall: roundToTenth((active.pssBytes - idle.pssBytes) / MB),
     };
   } finally {
     await caller.hangUp();
@@ -235,7 +236,7 @@ function longestLoopStall(lines: readonly LogLine[]): number {
       (line) => typeof line.msg === 'string' && /^event loop (blocked|stalled)/.test(line.msg),
     )
     .map((line) => (typeof line.duration === 'number' ? line.duration : 0));
-  return round(Math.max(0, ...stalls));
+  return roundToTenth(Math.max(0, ...stalls));
 }
 
 /**
@@ -245,7 +246,7 @@ function longestLoopStall(lines: readonly LogLine[]): number {
 function explainedStalls(lines: readonly LogLine[]): Record<string, number> {
   const explained = lines.filter((line) => line.event === 'event_loop_stall_explained');
   const most = (field: string) =>
-    round(Math.max(0, ...explained.map((line) => Number(line[field]) || 0)));
+    roundToTenth(Math.max(0, ...explained.map((line) => Number(line[field]) || 0)));
   const results: Record<string, number> = {
     session_start_loop_own_work_max_ms: most('own_work_ms'),
     session_start_loop_cpu_wait_max_ms: most('cpu_wait_ms'),
@@ -277,8 +278,8 @@ export async function runVoiceCapacityBench(): Promise<Record<string, number>> {
     // The main process, the framework's inference process and a warm process per slot.
     const idleCoachTree = settings.slots + 2;
     const warm = await settledTree(stack.agent, idleCoachTree);
-    results.agent_rss_mb_idle_server = round(warm.rssBytes / MB);
-    results.agent_pss_mb_idle_server = round(warm.pssBytes / MB);
+    results.agent_rss_mb_idle_server = roundToTenth(warm.rssBytes / MB);
+    results.agent_pss_mb_idle_server = roundToTenth(warm.pssBytes / MB);
     const logsBefore = stack.agent.logs.length;
     const greetings: Array<number | undefined> = [];
     for (let burst = 0; burst < settings.greetingBursts; burst++) {

@@ -5,14 +5,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nearestRank } from '../agent/session-stats.ts';
+import { roundToTenth } from '../shared/round.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/voice.json', import.meta.url));
 
-export const round = (ms: number) => Math.round(ms * 10) / 10;
-
 /** The nearest-rank `p`th percentile of `values`, rounded to 0.1 ms. */
 export function percentile(values: readonly number[], p: number): number {
-  return round(
+  return roundToTenth(
     nearestRank(
       [...values].sort((a, b) => a - b),
       p,

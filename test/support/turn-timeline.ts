@@ -4,6 +4,7 @@
  * performance.now(), in this process). For one caller at a time: with several callers at once the
  * stand-ins' records cannot be told apart by time alone.
  */
+import { roundToTenth } from '../../shared/round.ts';
 import type { CartesiaGeneration } from './cartesia-standin.ts';
 import type { HeardUtterance } from './deepgram-standin.ts';
 import type { RecordedRequest } from './openai-standin.ts';
@@ -56,8 +57,6 @@ export interface TurnRecords {
   generations: readonly CartesiaGeneration[];
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
 /** The timeline of `turn`, or a sentence saying which record is missing. */
 export function turnTimeline(records: TurnRecords): TurnTimeline | string {
   const { turn, heardAt } = records;
@@ -77,7 +76,7 @@ export function turnTimeline(records: TurnRecords): TurnTimeline | string {
   );
   if (!generation?.firstAudioAt) return 'no speech was synthesised before the caller heard it';
   const speaking = requests.filter((r) => r.receivedAt <= generation.requestedAt).at(-1) ?? first;
-  const at = (time: number) => round(time - turn.endedAt);
+  const at = (time: number) => roundToTenth(time - turn.endedAt);
   return {
     endpointed_ms: at(utterance.detectedAt),
     transcript_ms: at(utterance.sentAt),
@@ -91,12 +90,12 @@ export function turnTimeline(records: TurnRecords): TurnTimeline | string {
 
 export function turnParts(timeline: TurnTimeline): TurnParts {
   return {
-    stt_ms: round(timeline.transcript_ms),
-    agent_end_of_turn_ms: round(timeline.end_of_turn_ms - timeline.transcript_ms),
-    llm_ms: round(timeline.model_first_token_ms - timeline.end_of_turn_ms),
-    agent_to_tts_ms: round(timeline.tts_request_ms - timeline.model_first_token_ms),
-    tts_ms: round(timeline.tts_first_audio_ms - timeline.tts_request_ms),
-    transport_ms: round(timeline.caller_heard_ms - timeline.tts_first_audio_ms),
+    stt_ms: roundToTenth(timeline.transcript_ms),
+    agent_end_of_turn_ms: roundToTenth(timeline.end_of_turn_ms - timeline.transcript_ms),
+    llm_ms: roundToTenth(timeline.model_first_token_ms - timeline.end_of_turn_ms),
+    agent_to_tts_ms: roundToTenth(timeline.tts_request_ms - timeline.model_first_token_ms),
+    tts_ms: roundToTenth(timeline.tts_first_audio_ms - timeline.tts_request_ms),
+    transport_ms: roundToTenth(timeline.caller_heard_ms - timeline.tts_first_audio_ms),
   };
 }
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEV_DEFAULTS, withDevDefaults } from '../../shared/dev-defaults.ts';
+import { roundToTenth } from '../../shared/round.ts';
 import type { AgentType } from '../../shared/schemas.ts';
 import { mintUserToken } from '../../shared/user-token.ts';
 import { cryptoRandomBytes, mintSessionToken } from '../../workers/livekit/session-token.ts';
@@ -297,7 +298,7 @@ export async function takeTurn(
   if (agent && typeof timeline !== 'string') {
     const committed = await turnCommittedAt(agent, turn.endedAt, heardAt);
     if (committed !== undefined) {
-      timeline.turn_committed_ms = Math.round((committed - turn.endedAt) * 10) / 10;
+      timeline.turn_committed_ms = roundToTenth(committed - turn.endedAt);
     }
   }
   return { turn, heardAt, timeline };

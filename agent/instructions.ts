@@ -56,7 +56,7 @@ const TOOL_RULES = [
   "Use get_todays_workout whenever the user asks what to train today or about today's exercises.",
   "Use get_todays_meals whenever the user asks what to eat today or about today's meals.",
   'Use log_workout_set every time the user reports a set they did, with the exercise, the reps and the weight. Use unit "lb" only when the user said pounds; for bodyweight exercises the weight is zero.',
-  'Use ask_specialist_agent for anything that needs expert reasoning: new plans, substitutions, supplement safety, progress tracking or scheduling. Pick the closest specialist.',
+  'Use ask_specialist_agent for anything that needs expert reasoning: new plans, substitutions, supplement safety, progress tracking or scheduling. Pick the closest specialist. Its answer is said to the user as it comes; do not repeat it.',
   ...COACHING_TOOL_RULES,
   'Read tool results and answer from them in your own short words; never read raw data aloud.',
 ];

@@ -224,7 +224,10 @@ export function createCoachTools(options: CoachToolsOptions) {
         try {
           const answer = await specialists.askSpecialist(request.data, signal);
           delegated('ok');
-          return { outcome: 'ok', value: answer.answer };
+          // The orchestrator writes its answers to be spoken (plain, two to four sentences,
+          // workers/orchestrator/specialists.ts VOICE_RULES), so they are said as they come:
+          // one voice-model round trip less on the path with the tightest budget.
+          return { outcome: 'ok', value: sayInsteadOfReplying(toolOptions, answer.answer) };
         } catch {
           delegated(deadline.aborted ? 'timeout' : 'fallback');
           // Unavailable or too slow: the user hears the fallback now, not after one more model turn.

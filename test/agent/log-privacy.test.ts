@@ -145,7 +145,7 @@ describe('framework log lines', () => {
           },
         ],
       },
-      { content: 'Ask your doctor first.' },
+      // No reply: the specialist's answer is said as it comes.
       // Arguments the tool's schema refuses: the framework logs them at error level.
       {
         toolCalls: [

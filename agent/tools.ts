@@ -1,8 +1,9 @@
 /**
  * The coach's tools: four core ones here, and the workout-coaching ones (agent/coaching/tools.ts).
  * Descriptions are written for the LLM; results are short texts written for a voice, and those
- * that are finished lines are said straight away (agent/say-instead-of-replying.ts). Every call is logged with its name, duration and outcome only: never the
- * arguments, the answer or anything else the user said.
+ * that are finished lines are said straight away (agent/say-instead-of-replying.ts). Every call
+ * is logged with its name, duration and outcome only: never the arguments, the answer or anything
+ * else the user said.
  */
 import { randomUUID } from 'node:crypto';
 import { llm } from '@livekit/agents';

@@ -187,6 +187,11 @@ async function measureLoggedSets(stack: LocalVoiceStack, contender: Contender, s
   return waits;
 }
 
+/** Two figures of the same run as a ratio, to three decimals. */
+function ratioOf(ours: number, theirs: number): number {
+  return Math.round((ours / theirs) * 1000) / 1000;
+}
+
 function p50s<T extends object>(prefix: string, rows: readonly T[], rename: (k: string) => string) {
   const keys = Object.keys(rows[0] ?? {}) as Array<keyof T>;
   return Object.fromEntries(
@@ -284,8 +289,10 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
           const prefix = contender.name === 'coach' ? '' : `${contender.name}_`;
           for (const p of [50, 95]) {
             results[`${prefix}${total}_p${p}_ms`] = percentile(ours.totals, p);
-            const ratio = percentile(ours.totals, p) / percentile(theirs.totals, p);
-            results[`${prefix}${ratioKey}_p${p}`] = Math.round(ratio * 1000) / 1000;
+            results[`${prefix}${ratioKey}_p${p}`] = ratioOf(
+              percentile(ours.totals, p),
+              percentile(theirs.totals, p),
+            );
           }
           if (profile.name === 'projected') {
             const shares = ours.totals.map((t) => t - providerDelayMs(profile, contender.stt));
@@ -307,8 +314,10 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
       const logged = await measureLoggedSets(stack, coach, VOICE_BENCH_SETTINGS.loggedSets);
       for (const p of [50, 95]) {
         results[`logged_set_turn_p${p}_ms`] = percentile(logged, p);
-        const ratio = percentile(logged, p) / (results[`projected_voice_to_voice_p${p}_ms`] ?? NaN);
-        results[`logged_set_vs_question_ratio_p${p}`] = Math.round(ratio * 1000) / 1000;
+        results[`logged_set_vs_question_ratio_p${p}`] = ratioOf(
+          percentile(logged, p),
+          results[`projected_voice_to_voice_p${p}_ms`] ?? NaN,
+        );
       }
       results.logged_sets_measured = logged.length;
     } finally {

@@ -52,14 +52,6 @@ function readArguments() {
   return { userId: user.data, agentType: type.data };
 }
 
-function assistantLines(result: voice.testing.RunResult): string[] {
-  return result.events.flatMap((event) =>
-    event.type === 'message' && event.item.role === 'assistant'
-      ? [event.item.textContent ?? '']
-      : [],
-  );
-}
-
 async function main(): Promise<void> {
   const { userId, agentType } = readArguments();
   initializeLogger({ pretty: true, level: process.env.LOG_LEVEL ?? 'warn' });
@@ -102,13 +94,27 @@ async function main(): Promise<void> {
   });
   await session.start({ agent });
   console.log(`coach: ${agent.greeting}`);
+  // Every line the coach says, as it joins the conversation: the model's replies, the lines tools
+  // say themselves (agent/say-instead-of-replying.ts) and the unprompted end of a rest.
+  session.on(voice.AgentSessionEventTypes.ConversationItemAdded, ({ item }) => {
+    if (item.type === 'message' && item.role === 'assistant') {
+      console.log(`coach: ${item.textContent ?? ''}`);
+    }
+  });
+  // A line a tool says is a speech of its own, which the turn's run does not wait for.
+  const speeches: voice.SpeechHandle[] = [];
+  session.on(voice.AgentSessionEventTypes.SpeechCreated, ({ speechHandle }) => {
+    speeches.push(speechHandle);
+  });
 
   const input = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you: ' });
   input.prompt();
   for await (const line of input) {
     if (line.trim()) {
-      const result = await session.run({ userInput: line }).wait();
-      for (const text of assistantLines(result)) console.log(`coach: ${text}`);
+      await session.run({ userInput: line }).wait();
+      for (let speech = speeches.shift(); speech; speech = speeches.shift()) {
+        await speech.waitForPlayout();
+      }
     }
     input.prompt();
   }

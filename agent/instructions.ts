@@ -7,6 +7,7 @@ import { profileFacts } from '../shared/profile-facts.ts';
 import type { AgentType, CoachingContext } from '../shared/schemas.ts';
 import { describeLastSession } from './coaching/last-session.ts';
 import { COACHING_TOOL_RULES } from './coaching/tool-rules.ts';
+import { describeTodaysWorkout } from './today.ts';
 
 interface Persona {
   /** Who the coach is for this agent type. */
@@ -53,7 +54,7 @@ const VOICE_RULES = [
 ];
 
 const TOOL_RULES = [
-  "Use get_todays_workout whenever the user asks what to train today or about today's exercises.",
+  "Use get_todays_workout when the user asks what today's workout is or what to train today: it tells them the day and where they are in it, itself; do not repeat it. Answer any narrower question about today's exercises (one exercise's sets, reps, load or rest, how long it takes, a warm-up for it) from today's workout above, with no tool.",
   "Use get_todays_meals whenever the user asks what to eat today or about today's meals.",
   'Use log_workout_set every time the user reports a set they did, with the exercise, the reps and the weight. Use unit "lb" only when the user said pounds; for bodyweight exercises the weight is zero.',
   'Use ask_specialist_agent for anything that needs expert reasoning: new plans, substitutions, supplement safety, progress tracking or scheduling. Pick the closest specialist. Its answer is said to the user as it comes; do not repeat it.',
@@ -74,6 +75,8 @@ function describeUser(context: CoachingContext): string[] {
     `Preferred units: ${preferences.units} (speak weights in ${unitWord}).`,
     `Today is ${context.weekday}, ${context.date}.`,
     `Workout plan: ${context.workout_plan ? context.workout_plan.name : 'none yet'}.`,
+    "Today's workout:",
+    describeTodaysWorkout(context),
     `Meal plan: ${context.meal_plan ? context.meal_plan.name : 'none yet'}.`,
     ...describeLastSession(context),
   ];

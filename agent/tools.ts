@@ -21,7 +21,7 @@ import { WorkoutCoach } from './coaching/workout-coach.ts';
 import type { ToolCallMetrics } from './metrics/job-metrics.ts';
 import type { SpecialistOutcome } from './metrics/labels.ts';
 import { sayInsteadOfReplying, sayInToolTurn } from './say-instead-of-replying.ts';
-import { describeTodaysWorkout, todaysMealsJson } from './today.ts';
+import { todaysMealsJson } from './today.ts';
 import { buildLogEntry, WEIGHT_UNITS } from './workout-set.ts';
 
 export const TOOL_NAMES = [
@@ -151,11 +151,19 @@ export function createCoachTools(options: CoachToolsOptions) {
     });
   };
 
-  const get_todays_workout = contextLookup(
-    'get_todays_workout',
-    "Get the user's planned workout for today: each exercise with sets, reps, load and rest. Use it whenever the user asks what to train today.",
-    () => describeTodaysWorkout(context),
-  );
+  // The headline question gets a finished line: the day's exercises and where the user is in
+  // them, said now rather than after one more model round trip. The plan's details are in the
+  // instructions (instructions.ts), so a narrower question is answered there with no tool at all.
+  const get_todays_workout = llm.tool({
+    name: 'get_todays_workout',
+    description:
+      "Tell the user today's workout: the day's exercises and where they are in it. It speaks to the user itself. Use it when the user asks what today's workout is or what to train today.",
+    execute: (_args, toolOptions) =>
+      instrumented(report, 'get_todays_workout', async () => ({
+        outcome: 'ok',
+        value: sayInsteadOfReplying(toolOptions, workout.overview()),
+      })),
+  });
 
   const get_todays_meals = contextLookup(
     'get_todays_meals',

@@ -18,6 +18,12 @@ export function restWords(seconds: number): string {
   return rest === 0 ? m : `${m} ${s}`;
 }
 
+/** ["a"] → "a", ["a", "b"] → "a and b", ["a", "b", "c"] → "a, b and c". */
+export function spokenList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
 /** "set 3 of 4 of back squat, 6 reps at 80 kg", for the exercise at `index`. */
 export function describeSet(
   progress: WorkoutProgress,

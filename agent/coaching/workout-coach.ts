@@ -16,6 +16,7 @@ import {
   overloadRemark,
   restWords,
   setsLeftWords,
+  spokenList,
 } from './phrases.ts';
 import {
   type DoneSet,
@@ -154,6 +155,31 @@ export class WorkoutCoach {
     return this.#rest.secondsLeft();
   }
 
+  /**
+   * "What's my workout today?": the day's exercises by name, then where the user is in them (the
+   * first set with last time's advice, or the next one). The plan's details are in the model's
+   * instructions for narrower questions; this is the answer to the whole day, said as it is.
+   */
+  overview(): string {
+    const day = this.#context.todays_workout;
+    if (!this.#context.workout_plan) return this.#reply("You don't have a workout plan yet.");
+    if (!day) return this.#reply('There is no workout scheduled for today.');
+    if (this.#plan.length === 0) return this.#reply(`Today is a rest day: ${day.name}.`);
+    const names = spokenList(this.#plan.map((exercise) => exercise.name));
+    return this.#reply(`Today is ${day.name}: ${names}. ${this.#whereInDay()}`);
+  }
+
+  /** The first set with last time's advice, the next set after those done, or the end. */
+  #whereInDay(): string {
+    const progress = this.progress();
+    if (progress.current === null) return this.#allDoneLine();
+    const next = describeSet(progress, progress.current, this.#units);
+    const done = this.#setsDone(progress);
+    if (done > 0) return `${done} ${done === 1 ? 'set' : 'sets'} done; next is ${next}.`;
+    const history = this.#context.recent_training;
+    return `First up: ${next}.${lastTimeAdvice(progress, progress.current, history, this.#units)}`;
+  }
+
   /** "What's next", "how many sets are left", "where am I". */
   whatsNext(): string {
     if (this.#plan.length === 0) return this.#reply(this.#noPlanLine());
@@ -166,11 +192,10 @@ export class WorkoutCoach {
       state.push(this.#allDoneLine());
       return this.#reply(state.join(' '));
     }
-    const done = progress.exercises.reduce((sum, e) => sum + Math.min(e.done, e.exercise.sets), 0);
     state.push(
       `Next: ${describeSet(progress, progress.current, this.#units)}.` +
         lastTimeAdvice(progress, progress.current, this.#context.recent_training, this.#units),
-      `${done} sets done, ${setsLeftWords(progress)}.`,
+      `${this.#setsDone(progress)} sets done, ${setsLeftWords(progress)}.`,
     );
     return this.#reply(state.join(' '));
   }
@@ -348,6 +373,11 @@ export class WorkoutCoach {
       }
     }
     return this.#reply(parts.filter(Boolean).join(' '));
+  }
+
+  /** Planned sets done today, extra sets of an exercise not counted. */
+  #setsDone(progress: WorkoutProgress): number {
+    return progress.exercises.reduce((sum, e) => sum + Math.min(e.done, e.exercise.sets), 0);
   }
 
   /** The exercise whose rest "start my rest" means: the one last done, else the current one. */

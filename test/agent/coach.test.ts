@@ -12,6 +12,7 @@ import * as openai from '@livekit/agents-plugin-openai';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FitnessVoiceAgent } from '../../agent/coach.ts';
+import { WorkoutCoach } from '../../agent/coaching/workout-coach.ts';
 import { loadCoachingContext } from '../../agent/context-loader.ts';
 import { LogSpool } from '../../agent/log-spool.ts';
 import { describeTodaysWorkout } from '../../agent/today.ts';
@@ -112,19 +113,23 @@ async function saidByCoach(session: voice.AgentSession): Promise<string | undefi
 }
 
 describe('FitnessVoiceAgent in text mode', () => {
-  it('answers "what is my workout today" with get_todays_workout and sends its output to the model', async () => {
+  it('answers "what is my workout today" with get_todays_workout saying the day itself, with one model request', async () => {
     const session = await startCoach();
-    voiceLlm.enqueue(
-      { toolCalls: [{ name: 'get_todays_workout', arguments: '{}' }] },
-      { content: 'Today is your workout.' },
-    );
+    voiceLlm.enqueue({ toolCalls: [{ name: 'get_todays_workout', arguments: '{}' }] });
     const result = await session.run({ userInput: "what's my workout today" }).wait();
     expect(calledTools(result)).toEqual(['get_todays_workout']);
-    expect(toolOutputs(result)).toEqual([describeTodaysWorkout(context)]);
-    expect(toolMessagesOfLastRequest()[0]?.content).toContain(
-      JSON.stringify(describeTodaysWorkout(context)).slice(1, 40),
+    expect(rawToolOutputs(result)).toEqual(['']);
+    const overview = new WorkoutCoach({ context, clock: systemClock, logger: recordingLogger() });
+    const line = await saidByCoach(session);
+    expect(line).toBe(overview.overview());
+    expect(line).toMatch(/^Today is /);
+    expect(voiceLlm.requests).toHaveLength(1);
+    // The plan's details are in the instructions, for a narrower question with no tool at all.
+    const system = voiceLlm.requests[0]?.body.messages[0];
+    expect(system?.role).toBe('system');
+    expect(JSON.stringify(system?.content)).toContain(
+      JSON.stringify(describeTodaysWorkout(context)).slice(1, -1),
     );
-    result.expect.containsMessage({ role: 'assistant' });
     // The model saw the tools with their schemas.
     const offered = voiceLlm.requests[0]?.body.tools?.map((t) => t.function.name).sort();
     expect(offered).toEqual([...TOOL_NAMES].sort());
@@ -306,9 +311,9 @@ describe('FitnessVoiceAgent in text mode', () => {
     );
     await fc.assert(
       fc.asyncProperty(callArb, async (call) => {
-        // A logged set and a specialist's answer are said by the tool itself; the model answers
-        // from the lookups.
-        if (call.name.startsWith('get_'))
+        // Today's workout, a logged set and a specialist's answer are said by the tool itself;
+        // the model answers from the meals.
+        if (call.name === 'get_todays_meals')
           voiceLlm.enqueue({ toolCalls: [call] }, { content: 'Done.' });
         else voiceLlm.enqueue({ toolCalls: [call] });
         const result = await session.run({ userInput: 'go' }).wait();

@@ -111,27 +111,39 @@ function startCoach(args: readonly string[]): Coach {
 }
 
 describe('the text console', () => {
-  it('greets the user, answers a typed line through the coach and exits at end of input', async () => {
+  it('greets the user, answers typed lines through the coach, prints the lines tools say themselves, and exits at end of input', async () => {
     llm.reset();
     llm.enqueue(
       { toolCalls: [{ name: 'get_todays_workout', arguments: '{}' }] },
-      { content: 'Today you train legs, starting with squats.' },
+      { content: 'You are doing great this week.' },
     );
     const coach = startCoach(['--user', DEMO_USER_ID, '--type', 'workout']);
     await coach.printed('coach: ');
     coach.child.stdin.write("what's my workout today\n");
-    await coach.printed('coach: Today you train legs, starting with squats.');
+    // The tool says the day itself (a speech the turn's run does not wait for): printed all the
+    // same, before the next line is read.
+    await coach.printed('coach: Today is ');
+    coach.child.stdin.write('how am I doing\n');
+    await coach.printed('coach: You are doing great this week.');
     coach.child.stdin.end();
     expect(await coach.exited).toBe(0);
 
-    // The typed line reached the model as the user's turn, with the coach's tools on offer.
+    // The typed lines reached the model as the user's turns, with the coach's tools on offer, one
+    // request each: none after the tool that spoke.
+    expect(llm.requests).toHaveLength(2);
     const request = llm.requests[0]?.body;
     expect(JSON.stringify(request?.messages)).toContain("what's my workout today");
     expect(request?.tools?.map((tool) => tool.function.name)).toContain('get_todays_workout');
-    // The greeting came first: the workout coach's, built from the user's context.
+    // The greeting came first: the workout coach's, built from the user's context; then the day.
     const api = createApiClient({ baseUrl: edge.baseUrl, serviceToken: edge.serviceToken });
     const context = (await loadCoachingContext(api, DEMO_USER_ID)) as CoachingContext;
-    expect(coach.stdout().split('\n')[0]).toBe(`coach: ${buildGreeting('workout', context)}`);
+    const lines = coach
+      .stdout()
+      .split(/(?:you: )*\n|you: /)
+      .filter((line) => line.startsWith('coach: '));
+    expect(lines[0]).toBe(`coach: ${buildGreeting('workout', context)}`);
+    expect(lines[1]).toMatch(/^coach: Today is /);
+    expect(lines[2]).toBe('coach: You are doing great this week.');
     expect(coach.stderr()).toBe('');
   }, 60_000);
 

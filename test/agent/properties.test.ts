@@ -107,6 +107,8 @@ describe('voice agent properties', () => {
         expect(agent.userContext.meal_plan).toEqual(context.meal_plan);
         expect(agent.userContext.preferences).toEqual(context.preferences);
         expect(agent.instructions).toContain(`Preferred units: ${context.preferences.units}`);
+        // Today's plan in full, so a question about one exercise needs no tool.
+        expect(agent.instructions).toContain(describeTodaysWorkout(context));
         for (const allergy of context.preferences.allergies)
           expect(agent.instructions).toContain(allergy);
       }),
@@ -120,7 +122,17 @@ describe('voice agent properties', () => {
         const { tools, ports } = toolsFor(context);
         const workout = await tools.get_todays_workout.execute({}, noToolOptions);
         const meals = await tools.get_todays_meals.execute({}, noToolOptions);
-        expect(workout).toBe(describeTodaysWorkout(context));
+        // With no session to speak through, the tool returns the line it would have said.
+        const day = context.todays_workout;
+        if (!context.workout_plan) expect(workout).toBe("You don't have a workout plan yet.");
+        else if (!day) expect(workout).toBe('There is no workout scheduled for today.');
+        else if (day.rest_day || day.exercises.length === 0)
+          expect(workout).toBe(`Today is a rest day: ${day.name}.`);
+        else {
+          const opening = `Today is ${day.name}: `;
+          expect(String(workout).slice(0, opening.length)).toBe(opening);
+          for (const exercise of day.exercises) expect(workout).toContain(exercise.name);
+        }
         expect(JSON.parse(meals as string)).toEqual(JSON.parse(todaysMealsJson(context)));
         for (const meal of context.todays_meals?.meals ?? [])
           expect(meals).toContain(JSON.stringify(meal.name));

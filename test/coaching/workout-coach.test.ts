@@ -303,6 +303,77 @@ describe('WorkoutCoach through the tools', () => {
   });
 });
 
+describe('"what\'s my workout today": the day as one line', () => {
+  const overview = (context: CoachingContext) =>
+    setUp(context).tools.get_todays_workout.execute({}, noToolOptions);
+
+  it("names every exercise, then the first set with last time's advice", async () => {
+    const context = legDay({
+      recent_training: [
+        {
+          exercise: 'Back squat',
+          last_session: {
+            date: '2026-01-30',
+            sets: [
+              { reps: 5, weight_kg: 100 },
+              { reps: 5, weight_kg: 100 },
+            ],
+          },
+          best_recent_set: { date: '2026-01-30', reps: 5, weight_kg: 100 },
+        },
+      ],
+    });
+    expect(await overview(context)).toBe(
+      'Today is Legs: Back squat, Leg press and Plank. First up: set 1 of 2 of Back squat, 5 reps at 100 kg. Last time every set hit the target, so try 105 kg today.',
+    );
+  });
+
+  it('picks up where the user is, counting the sets done today and this session', async () => {
+    const earlierToday = {
+      log_id: randomUUID(),
+      exercise: 'Back squat',
+      reps: 5,
+      weight_kg: 100,
+      logged_at: '2026-02-02T08:00:00Z',
+    };
+    const { tools, log } = setUp(legDay({ todays_sets: [earlierToday] }));
+    const overview = () => tools.get_todays_workout.execute({}, noToolOptions);
+    expect(await overview()).toBe(
+      'Today is Legs: Back squat, Leg press and Plank. 1 set done; next is set 2 of 2 of Back squat, 5 reps at 100 kg.',
+    );
+    await log('Back squat', 5, 100);
+    await log('Leg press', 10, 150);
+    expect(await overview()).toMatch(
+      /\. 3 sets done; next is set 2 of 2 of Leg press, 10 reps at 150 kg\.$/,
+    );
+    time.advance(90_000);
+    await log('Leg press', 10, 150);
+    await log('Plank', 1, 0);
+    expect(await overview()).toBe(
+      "Today is Legs: Back squat, Leg press and Plank. That's every planned set for today. Say you're done for a summary.",
+    );
+  });
+
+  it('says so on a rest day, a day with nothing scheduled and with no plan at all', async () => {
+    const restDay = legDay();
+    if (!restDay.todays_workout) throw new Error('the fixture has a workout');
+    restDay.todays_workout = { ...restDay.todays_workout, name: 'Recovery', rest_day: true };
+    expect(await overview(restDay)).toBe('Today is a rest day: Recovery.');
+    expect(await overview(legDay({ todays_workout: null }))).toBe(
+      'There is no workout scheduled for today.',
+    );
+    expect(await overview(legDay({ workout_plan: null, todays_workout: null }))).toBe(
+      "You don't have a workout plan yet.",
+    );
+  });
+
+  it('is what "repeat that" says again', async () => {
+    const { tools } = setUp();
+    const line = await tools.get_todays_workout.execute({}, noToolOptions);
+    expect(await tools.repeat_last.execute({}, noToolOptions)).toBe(line);
+  });
+});
+
 describe('imperial users hear pounds everywhere', () => {
   it('in the log confirmation and every tool result', async () => {
     const context = legDay({

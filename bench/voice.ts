@@ -27,7 +27,8 @@
  * word to the end of the coach audio it hears. Logged sets: the caller logs sets at published
  * latencies; `logged_set_turn_*` is from the end of the request to the first sound of the
  * confirmation, and `logged_set_vs_question_ratio_*` divides it by the coach's question turn of the
- * same run (a tool call, then the tool's own line, against a reply written by the model).
+ * same run (a tool call, then the tool's own line, against a reply written by the model). The
+ * same for "what's my workout today?": `workout_question_turn_*`, `workout_question_vs_question_ratio_*`.
  */
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DEEPGRAM_MODEL } from '../agent/config.ts';
@@ -64,6 +65,8 @@ export const VOICE_BENCH_SETTINGS = {
   bargeInAfterMs: 800,
   /** Sets the caller logs, each a different one, so none is answered as a repeat. */
   loggedSets: Number(process.env.VOICE_BENCH_LOGGED_SETS ?? 8),
+  /** Times the caller asks "what's my workout today?" (answered the same way each time). */
+  workoutQuestions: Number(process.env.VOICE_BENCH_WORKOUT_QUESTIONS ?? 8),
 } as const;
 
 /** "Log seven squats at sixty kilos.": the reps differ per set (the scripted model's words). */
@@ -171,15 +174,17 @@ async function measureBargeIns(stack: LocalVoiceStack, contender: Contender, tri
 }
 
 /**
- * Logs sets, as a user does between sets: from the end of "log seven squats at sixty kilos" to
- * the first sound of the confirmation. The model's one request is the tool call; the
- * confirmation is the tool's own line (agent/say-instead-of-replying.ts).
+ * Turns that run a tool, from the end of the request to the first sound of the answer: logged
+ * sets ("log seven squats at sixty kilos") and "what's my workout today?". The model's one
+ * request is the tool call; the answer is the tool's own line (agent/say-instead-of-replying.ts).
  */
-async function measureLoggedSets(stack: LocalVoiceStack, contender: Contender, sets: number) {
+async function measureToolTurns(
+  stack: LocalVoiceStack,
+  contender: Contender,
+  lines: readonly string[],
+) {
   const waits: number[] = [];
-  for (let i = 0; i < sets; i++) {
-    const reps = LOGGED_SET_REPS[i % LOGGED_SET_REPS.length];
-    const line = `Log ${reps} squats at sixty kilos.`;
+  for (const line of lines) {
     const { turn, heardAt } = await takeTurn(stack.standins, contender.caller, line);
     waits.push(heardAt - turn.endedAt);
     await contender.caller.waitForCoachSilence(VOICE_BENCH_SETTINGS.settleMs);
@@ -311,15 +316,27 @@ export async function runVoiceBench(): Promise<Record<string, number>> {
         results[`${prefix}barge_in_stop_p95_ms`] = percentile(stops, 95);
         results[`${prefix}barge_ins_measured`] = stops.length;
       }
-      const logged = await measureLoggedSets(stack, coach, VOICE_BENCH_SETTINGS.loggedSets);
-      for (const p of [50, 95]) {
-        results[`logged_set_turn_p${p}_ms`] = percentile(logged, p);
-        results[`logged_set_vs_question_ratio_p${p}`] = ratioOf(
-          percentile(logged, p),
-          results[`projected_voice_to_voice_p${p}_ms`] ?? NaN,
-        );
+      const toolTurns = {
+        logged_set: Array.from(
+          { length: VOICE_BENCH_SETTINGS.loggedSets },
+          (_, i) => `Log ${LOGGED_SET_REPS[i % LOGGED_SET_REPS.length]} squats at sixty kilos.`,
+        ),
+        workout_question: Array.from(
+          { length: VOICE_BENCH_SETTINGS.workoutQuestions },
+          () => CALLER_LINES.workout,
+        ),
+      };
+      for (const [name, lines] of Object.entries(toolTurns)) {
+        const waits = await measureToolTurns(stack, coach, lines);
+        for (const p of [50, 95]) {
+          results[`${name}_turn_p${p}_ms`] = percentile(waits, p);
+          results[`${name}_vs_question_ratio_p${p}`] = ratioOf(
+            percentile(waits, p),
+            results[`projected_voice_to_voice_p${p}_ms`] ?? NaN,
+          );
+        }
+        results[`${name}s_measured`] = waits.length;
       }
-      results.logged_sets_measured = logged.length;
     } finally {
       for (const contender of contenders.filter((c) => c !== coach)) {
         await contender.caller.hangUp();

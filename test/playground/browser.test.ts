@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spokenList } from '../../agent/coaching/phrases.ts';
 import { DEMO_USER_ID, SEED_USERS } from '../../drizzle/seed-data.ts';
 import type { Weekday } from '../../shared/schemas.ts';
 import { PLAYGROUND_DIR, PLAYGROUND_PATH } from '../../workers/playground/assets.ts';
@@ -69,9 +70,17 @@ function demoWeekday(): Weekday {
 }
 
 /** What the whole answer about today's workout ends with: its last exercise, or the rest day. */
-function lastWordsOfTodaysWorkout(): string {
+/**
+ * How get_todays_workout's line (it says the day itself) opens, and the whole of its first
+ * sentence: the day's exercises by name, or the rest day.
+ */
+function todaysWorkoutWords(): { opening: string; firstSentence: string } {
   const today = DEMO?.workoutPlan.days?.find((day) => day.day === demoWeekday());
-  return today?.exercises.at(-1)?.name ?? 'rest day';
+  const names = today && !today.rest_day ? today.exercises.map((e) => e.name) : [];
+  if (!today || names.length === 0) {
+    return { opening: 'Today is a rest day', firstSentence: `a rest day: ${today?.name}.` };
+  }
+  return { opening: `Today is ${today.name}: `, firstSentence: `${spokenList(names)}. ` };
 }
 
 async function writeSpeechFile(dir: string, line: string): Promise<string> {
@@ -165,13 +174,14 @@ describe.skipIf(skipReason !== undefined)('the playground page in headless Chrom
     expect(stack.standins.deepgram.utterances.length).toBeGreaterThan(0);
 
     // The answer about today's workout, in text and in audio the page really played.
+    const workoutWords = todaysWorkoutWords();
     await expect
       .poll(() => lines(page, 'coach'), { timeout: 30_000 })
-      .toContainEqual(expect.stringContaining(`Today (${demoWeekday()})`));
-    // The coach's text follows its audio; the whole answer is there once it has been said.
+      .toContainEqual(expect.stringContaining(workoutWords.opening));
+    // The coach's text follows its audio; the whole day is there once it has been said.
     await expect
       .poll(() => lines(page, 'coach'), { timeout: 60_000 })
-      .toContainEqual(expect.stringContaining(lastWordsOfTodaysWorkout()));
+      .toContainEqual(expect.stringContaining(workoutWords.firstSentence));
     await expectCoachDone(page);
     await expect
       .poll(async () => Number(await page.locator('#audio-level').getAttribute('data-peak')), {
@@ -235,7 +245,7 @@ describe.skipIf(skipReason !== undefined)('the playground page in headless Chrom
       await typeMessage(blocked, CALLER_LINES.workout);
       await expect
         .poll(() => lines(blocked, 'coach'), { timeout: 30_000 })
-        .toContainEqual(expect.stringContaining(`Today (${demoWeekday()})`));
+        .toContainEqual(expect.stringContaining(todaysWorkoutWords().opening));
       await blocked.click('#hang-up');
     } finally {
       await refusing.close();

@@ -24,7 +24,16 @@ export function spokenList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-/** "set 3 of 4 of back squat, 6 reps at 80 kg", for the exercise at `index`. */
+/** 1 → "1 rep", 6 → "6 reps". */
+export function repsWords(reps: number): string {
+  return reps === 1 ? '1 rep' : `${reps} reps`;
+}
+
+/**
+ * "set 3 of 4 of back squat, 6 reps at 80 kg", for the exercise at `index`. A single set is named
+ * without "set 1 of 1"; a single bodyweight rep with a note is a timed item (plans write "Easy run,
+ * 1 set of 1, 40 minutes at conversational pace"), said as its name and note.
+ */
 export function describeSet(
   progress: WorkoutProgress,
   index: number,
@@ -33,9 +42,13 @@ export function describeSet(
   const { exercise, done } = progress.exercises[index] ?? { exercise: null, done: 0 };
   if (!exercise) return 'nothing';
   const load = formatWeight(exercise.load_kg, units);
-  const how = load === 'bodyweight' ? 'with bodyweight' : `at ${load}`;
   const notes = exercise.notes ? ` (${exercise.notes})` : '';
-  return `set ${done + 1} of ${exercise.sets} of ${exercise.name}, ${exercise.reps} reps ${how}${notes}`;
+  const which = exercise.sets === 1 ? '' : `set ${done + 1} of ${exercise.sets} of `;
+  if (exercise.reps === 1 && load === 'bodyweight' && notes) {
+    return `${which}${exercise.name}${notes}`;
+  }
+  const how = load === 'bodyweight' ? 'with bodyweight' : `at ${load}`;
+  return `${which}${exercise.name}, ${repsWords(exercise.reps)} ${how}${notes}`;
 }
 
 export function setsLeftWords(progress: WorkoutProgress): string {
@@ -68,10 +81,10 @@ export function overloadRemark(
   units: Preferences['units'],
 ): string {
   if (advice.kind === 'increase') {
-    return ` Every set hit ${plannedReps} reps: next time add ${formatStep(advice.stepKg, units)} and go ${formatWeight(advice.toKg, units)}.`;
+    return ` Every set hit ${repsWords(plannedReps)}: next time add ${formatStep(advice.stepKg, units)} and go ${formatWeight(advice.toKg, units)}.`;
   }
   if (advice.kind === 'hold') {
-    return ` Hold ${formatWeight(advice.loadKg, units)} next time until every set reaches ${plannedReps} reps.`;
+    return ` Hold ${formatWeight(advice.loadKg, units)} next time until every set reaches ${repsWords(plannedReps)}.`;
   }
   return '';
 }

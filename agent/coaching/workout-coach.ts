@@ -14,6 +14,7 @@ import {
   describeSet,
   lastTimeAdvice,
   overloadRemark,
+  repsWords,
   restWords,
   setsLeftWords,
   spokenList,
@@ -341,7 +342,7 @@ export class WorkoutCoach {
     this.#remember(entry);
     this.#paused = false;
     const load = formatWeight(entry.weight_kg, this.#units);
-    const confirmation = `Logged ${entry.reps} reps of ${entry.exercise} ${load === 'bodyweight' ? 'with bodyweight' : `at ${load}`}.`;
+    const confirmation = `Logged ${repsWords(entry.reps)} of ${entry.exercise} ${load === 'bodyweight' ? 'with bodyweight' : `at ${load}`}.`;
     // A set outside today's plan changes nothing about the plan's rest or order.
     if (index === null) return this.#reply(confirmation);
     this.#lastPlannedIndex = index;

@@ -137,11 +137,11 @@ describe('WorkoutCoach through the tools', () => {
     const pressDone = await log('leg press', 10, 150);
     expect(pressDone).toContain('Hold 150 kg next time until every set reaches 10 reps.');
     expect(pressDone).toContain(
-      'Rest 1 minute 30 seconds; next is set 1 of 1 of Plank, 1 reps with bodyweight',
+      'Rest 1 minute 30 seconds; next is Plank, 1 rep with bodyweight',
     );
     expect(await next()).toContain('4 sets done, 1 set left today');
     time.advance(90_000);
-    expect(session.said.at(-1)).toContain('Next is set 1 of 1 of Plank');
+    expect(session.said.at(-1)).toContain('Next is Plank, 1 rep with bodyweight.');
     const last = await log('plank', 1, 0);
     expect(last).toContain("That's every planned set for today.");
     expect(await next()).toContain("That's every planned set for today.");

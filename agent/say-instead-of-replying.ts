@@ -3,10 +3,10 @@
  *
  * Why: a tool's text output goes back to the model, which then writes the reply: one more model
  * round trip, about 350 ms to the first token with a hosted model, on every logged set and every
- * workout command. When the tool's answer is already a finished spoken line (a set's
- * confirmation with the rest and the next set, "rest skipped", the specialist's answer written
- * for a voice, the specialist fallback), that round trip adds delay and one more thing that can
- * fail, and nothing else.
+ * workout command. When the tool's answer is already a finished spoken line (today's workout
+ * as a whole, a set's confirmation with the rest and the next set, "rest skipped", the
+ * specialist's answer written for a voice, the specialist fallback), that round trip adds delay
+ * and one more thing that can fail, and nothing else.
  *
  * How: the line is said through the session (kept in the conversation, so the model knows it was
  * said) and the tool returns nothing. The framework records an empty output for the call and,

@@ -136,9 +136,7 @@ describe('WorkoutCoach through the tools', () => {
     expect(session.said.at(-1)).toContain('set 2 of 2 of Leg press');
     const pressDone = await log('leg press', 10, 150);
     expect(pressDone).toContain('Hold 150 kg next time until every set reaches 10 reps.');
-    expect(pressDone).toContain(
-      'Rest 1 minute 30 seconds; next is Plank, 1 rep with bodyweight',
-    );
+    expect(pressDone).toContain('Rest 1 minute 30 seconds; next is Plank, 1 rep with bodyweight');
     expect(await next()).toContain('4 sets done, 1 set left today');
     time.advance(90_000);
     expect(session.said.at(-1)).toContain('Next is Plank, 1 rep with bodyweight.');
@@ -351,6 +349,34 @@ describe('"what\'s my workout today": the day as one line', () => {
     await log('Plank', 1, 0);
     expect(await overview()).toBe(
       "Today is Legs: Back squat, Leg press and Plank. That's every planned set for today. Say you're done for a summary.",
+    );
+  });
+
+  it('says a timed item by its name and note, and a single set without "set 1 of 1"', async () => {
+    const runDay = legDay({
+      todays_workout: {
+        day: 'monday',
+        name: 'Run',
+        rest_day: false,
+        exercises: [
+          {
+            name: 'Easy run',
+            sets: 1,
+            reps: 1,
+            load_kg: null,
+            rest_seconds: 0,
+            notes: '40 minutes at conversational pace',
+          },
+          { name: 'Plank', sets: 1, reps: 1, load_kg: null, rest_seconds: 0 },
+        ],
+      },
+    });
+    const { tools, log } = setUp(runDay);
+    expect(await tools.get_todays_workout.execute({}, noToolOptions)).toBe(
+      'Today is Run: Easy run and Plank. First up: Easy run (40 minutes at conversational pace).',
+    );
+    expect(await log('Easy run', 1, 0)).toBe(
+      'Logged 1 rep of Easy run with bodyweight. Next is Plank, 1 rep with bodyweight.',
     );
   });
 

@@ -3,8 +3,9 @@
  * bench/results/agent.json, a flat object of numbers.
  *
  * - Lookups: `get_todays_workout` / `get_todays_meals` called through the tool's `execute`, as the
- *   framework calls them, 10,000 times each after a warm-up (the answer is rendered once per
- *   session and then served from memory, which is what a session does).
+ *   framework calls them, 10,000 times each after a warm-up. The meals are rendered once per
+ *   session and then served from memory; the workout's line is built on each call from the
+ *   session's progress (with no session to speak through, the tool returns it).
  * - Logging: `log_workout_set` 10,000 times, one after another, into a real LogSpool on the local
  *   disk, so each call includes validation, the JSONL append and its fdatasync; the spool's sender
  *   runs meanwhile (into an in-memory receiver, so the network does not count). Every call is a

@@ -63,6 +63,21 @@ const legDay = (overrides: Partial<CoachingContext> = {}) =>
     ...overrides,
   });
 
+/** Last time's back squats: every planned set at the planned reps, so the load goes up. */
+const squatsAllHitLastTime: CoachingContext['recent_training'] = [
+  {
+    exercise: 'Back squat',
+    last_session: {
+      date: '2026-01-30',
+      sets: [
+        { reps: 5, weight_kg: 100 },
+        { reps: 5, weight_kg: 100 },
+      ],
+    },
+    best_recent_set: { date: '2026-01-30', reps: 5, weight_kg: 100 },
+  },
+];
+
 let time: FakeTime;
 let appended: LogEntry[];
 let stored: SessionSummary[];
@@ -281,21 +296,7 @@ describe('WorkoutCoach through the tools', () => {
   });
 
   it('advises from last time before the first set of an exercise', async () => {
-    const context = legDay({
-      recent_training: [
-        {
-          exercise: 'Back squat',
-          last_session: {
-            date: '2026-01-30',
-            sets: [
-              { reps: 5, weight_kg: 100 },
-              { reps: 5, weight_kg: 100 },
-            ],
-          },
-          best_recent_set: { date: '2026-01-30', reps: 5, weight_kg: 100 },
-        },
-      ],
-    });
+    const context = legDay({ recent_training: squatsAllHitLastTime });
     const { next } = setUp(context);
     expect(await next()).toContain('Last time every set hit the target, so try 105 kg today.');
   });
@@ -306,21 +307,7 @@ describe('"what\'s my workout today": the day as one line', () => {
     setUp(context).tools.get_todays_workout.execute({}, noToolOptions);
 
   it("names every exercise, then the first set with last time's advice", async () => {
-    const context = legDay({
-      recent_training: [
-        {
-          exercise: 'Back squat',
-          last_session: {
-            date: '2026-01-30',
-            sets: [
-              { reps: 5, weight_kg: 100 },
-              { reps: 5, weight_kg: 100 },
-            ],
-          },
-          best_recent_set: { date: '2026-01-30', reps: 5, weight_kg: 100 },
-        },
-      ],
-    });
+    const context = legDay({ recent_training: squatsAllHitLastTime });
     expect(await overview(context)).toBe(
       'Today is Legs: Back squat, Leg press and Plank. First up: set 1 of 2 of Back squat, 5 reps at 100 kg. Last time every set hit the target, so try 105 kg today.',
     );

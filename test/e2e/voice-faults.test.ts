@@ -47,6 +47,7 @@ import {
 import { freeTcpPort } from '../support/net.ts';
 import {
   type ChatCompletionMessage,
+  endsWithToolOutput,
   type OpenAIStandin,
   type StandinReply,
   startOpenAIStandin,
@@ -99,8 +100,7 @@ function lastUserText(messages: ChatCompletionMessage[]): string {
  */
 function scriptedModel(messages: ChatCompletionMessage[]): StandinReply {
   const said = lastUserText(messages).toLowerCase();
-  const afterTool = messages.at(-1)?.role === 'tool';
-  if (afterTool) return { content: `Done with ${said}.` };
+  if (endsWithToolOutput(messages)) return { content: `Done with ${said}.` };
   if (said.includes('model fails')) return { status: 500 };
   if (said.includes('model hangs')) return { hang: true };
   if (said.includes('model stalls')) {

@@ -17,6 +17,7 @@ import { DEV_DEFAULTS } from '../../shared/dev-defaults.ts';
 import type { AgentType, Weekday } from '../../shared/schemas.ts';
 import { CALLER_LINES } from '../support/coach-script.ts';
 import { livekitServerAvailability } from '../support/livekit-server.ts';
+import { endsWithToolOutput } from '../support/openai-standin.ts';
 import { SPECIALIST_ANSWER } from '../support/voice-rig.ts';
 import { fragmentsSince, wholeLineTranscriber } from '../support/whole-line-transcriber.ts';
 import type { LogLine } from './agent-process.ts';
@@ -149,7 +150,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
     expect(confirmation).toBeDefined();
     const afterTool = rig.standins.voiceLlm.requests
       .slice(before)
-      .filter((request) => request.body.messages.at(-1)?.role === 'tool');
+      .filter((request) => endsWithToolOutput(request.body.messages));
     expect(afterTool).toEqual([]);
     console.log(
       `set stored ${Math.round(storedAt - (confirmation?.requestedAt ?? turn.endedAt))} ms after the coach confirmed it (polled every 100 ms)`,
@@ -381,7 +382,7 @@ describe.skipIf(!availability.available)('voice scenarios on the real rig', () =
             .filter(
               (r) =>
                 JSON.stringify(r.body.messages[0]).includes(`Name: ${name}.`) &&
-                r.body.messages.at(-1)?.role === 'tool',
+                endsWithToolOutput(r.body.messages),
             ),
         ).toEqual([]);
         const spoken = await step(

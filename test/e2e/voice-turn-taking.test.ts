@@ -11,7 +11,7 @@ import { workoutLogs } from '../../drizzle/schema.ts';
 import { DEMO_USER_ID } from '../../drizzle/seed-data.ts';
 import { DID_NOT_UNDERSTAND } from '../support/coach-script.ts';
 import { livekitServerAvailability } from '../support/livekit-server.ts';
-import type { ChatCompletionMessage } from '../support/openai-standin.ts';
+import { type ChatCompletionMessage, endsWithToolOutput } from '../support/openai-standin.ts';
 import type { VoiceCaller } from '../support/voice-caller.ts';
 import { eventually } from './livekit.ts';
 import {
@@ -138,7 +138,7 @@ describe.skipIf(!availability.available)('a pause in the middle of a request', (
       // The tool said the confirmation itself: the model was not asked again after it.
       const afterTool = rig.standins.voiceLlm.requests
         .slice(llmBefore)
-        .filter((r) => r.body.messages.at(-1)?.role === 'tool');
+        .filter((r) => endsWithToolOutput(r.body.messages));
       expect(afterTool).toEqual([]);
       // And the set is stored once, with its weight.
       const rows = await eventually('the set in PostgreSQL', async () => {

@@ -45,6 +45,14 @@ export interface ChatCompletionMessage {
   tool_call_id?: string;
 }
 
+/**
+ * Whether a request's conversation ends with a tool's output: the model is asked to answer it, the
+ * second request of a tool turn. None follows a tool that said its own line.
+ */
+export function endsWithToolOutput(messages: readonly ChatCompletionMessage[]): boolean {
+  return messages.at(-1)?.role === 'tool';
+}
+
 export interface ChatCompletionTool {
   type: 'function';
   function: { name: string; description?: string; parameters?: Record<string, unknown> };

@@ -7,13 +7,18 @@ import { adviseOverload } from './overload.ts';
 import type { WorkoutProgress } from './progress.ts';
 import { formatStep, formatWeight } from './units.ts';
 
+/** (1, "rep") → "1 rep", (6, "rep") → "6 reps", (0, "set") → "0 sets". */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** 120 → "2 minutes", 90 → "1 minute 30 seconds", 45 → "45 seconds". */
 export function restWords(seconds: number): string {
   const whole = Math.max(0, Math.round(seconds));
   const minutes = Math.floor(whole / 60);
   const rest = whole % 60;
-  const m = minutes === 1 ? '1 minute' : `${minutes} minutes`;
-  const s = rest === 1 ? '1 second' : `${rest} seconds`;
+  const m = countOf(minutes, 'minute');
+  const s = countOf(rest, 'second');
   if (minutes === 0) return s;
   return rest === 0 ? m : `${m} ${s}`;
 }
@@ -22,11 +27,6 @@ export function restWords(seconds: number): string {
 export function spokenList(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-}
-
-/** 1 → "1 rep", 6 → "6 reps". */
-export function repsWords(reps: number): string {
-  return reps === 1 ? '1 rep' : `${reps} reps`;
 }
 
 /**
@@ -48,11 +48,11 @@ export function describeSet(
     return `${which}${exercise.name}${notes}`;
   }
   const how = load === 'bodyweight' ? 'with bodyweight' : `at ${load}`;
-  return `${which}${exercise.name}, ${repsWords(exercise.reps)} ${how}${notes}`;
+  return `${which}${exercise.name}, ${countOf(exercise.reps, 'rep')} ${how}${notes}`;
 }
 
 export function setsLeftWords(progress: WorkoutProgress): string {
-  return progress.setsLeft === 1 ? '1 set left today' : `${progress.setsLeft} sets left today`;
+  return `${countOf(progress.setsLeft, 'set')} left today`;
 }
 
 /** What last time says about this exercise today, by the overload rule; empty when nothing. */
@@ -81,10 +81,10 @@ export function overloadRemark(
   units: Preferences['units'],
 ): string {
   if (advice.kind === 'increase') {
-    return ` Every set hit ${repsWords(plannedReps)}: next time add ${formatStep(advice.stepKg, units)} and go ${formatWeight(advice.toKg, units)}.`;
+    return ` Every set hit ${countOf(plannedReps, 'rep')}: next time add ${formatStep(advice.stepKg, units)} and go ${formatWeight(advice.toKg, units)}.`;
   }
   if (advice.kind === 'hold') {
-    return ` Hold ${formatWeight(advice.loadKg, units)} next time until every set reaches ${repsWords(plannedReps)}.`;
+    return ` Hold ${formatWeight(advice.loadKg, units)} next time until every set reaches ${countOf(plannedReps, 'rep')}.`;
   }
   return '';
 }

@@ -12,6 +12,7 @@ import {
   type SessionSummary,
 } from '../../shared/schemas.ts';
 import { preferredUnit } from '../workout-set.ts';
+import { countOf } from './phrases.ts';
 import type { DoneSet } from './progress.ts';
 import { formatWeight, fromKilograms } from './units.ts';
 
@@ -75,10 +76,10 @@ export function describeSummary(summary: SessionSummary, units: Preferences['uni
   const unit = preferredUnit(units);
   const volume = Math.round(fromKilograms(summary.total_volume_kg, unit));
   const parts = [
-    `Session summary: ${summary.sets} ${summary.sets === 1 ? 'set' : 'sets'}, total volume ${volume} ${unit}.`,
+    `Session summary: ${countOf(summary.sets, 'set')}, total volume ${volume} ${unit}.`,
     ...summary.exercises.map(
       (e) =>
-        `${e.exercise}: ${e.sets} ${e.sets === 1 ? 'set' : 'sets'}, best ${formatWeight(e.best_weight_kg, units)} for ${e.best_reps}.`,
+        `${e.exercise}: ${countOf(e.sets, 'set')}, best ${formatWeight(e.best_weight_kg, units)} for ${e.best_reps}.`,
     ),
   ];
   if (summary.new_bests.length > 0) {

@@ -11,10 +11,10 @@ import type { CoachingContext, Exercise, LogEntry, SessionSummary } from '../../
 import { Announcer, type SpeakingSession } from './announcer.ts';
 import { adviseOverload } from './overload.ts';
 import {
+  countOf,
   describeSet,
   lastTimeAdvice,
   overloadRemark,
-  repsWords,
   restWords,
   setsLeftWords,
   spokenList,
@@ -176,7 +176,7 @@ export class WorkoutCoach {
     if (progress.current === null) return this.#allDoneLine();
     const next = describeSet(progress, progress.current, this.#units);
     const done = this.#setsDone(progress);
-    if (done > 0) return `${done} ${done === 1 ? 'set' : 'sets'} done; next is ${next}.`;
+    if (done > 0) return `${countOf(done, 'set')} done; next is ${next}.`;
     const history = this.#context.recent_training;
     return `First up: ${next}.${lastTimeAdvice(progress, progress.current, history, this.#units)}`;
   }
@@ -342,7 +342,7 @@ export class WorkoutCoach {
     this.#remember(entry);
     this.#paused = false;
     const load = formatWeight(entry.weight_kg, this.#units);
-    const confirmation = `Logged ${repsWords(entry.reps)} of ${entry.exercise} ${load === 'bodyweight' ? 'with bodyweight' : `at ${load}`}.`;
+    const confirmation = `Logged ${countOf(entry.reps, 'rep')} of ${entry.exercise} ${load === 'bodyweight' ? 'with bodyweight' : `at ${load}`}.`;
     // A set outside today's plan changes nothing about the plan's rest or order.
     if (index === null) return this.#reply(confirmation);
     this.#lastPlannedIndex = index;

@@ -75,9 +75,9 @@ describe("reading the thread's clock", () => {
   });
 
   it("reads this thread's on Linux", () => {
+    const startedAt = performance.now();
     const first = readThreadClock();
     expect(first).toBeDefined();
-    const startedAt = performance.now();
     // Busy until the thread's own clock shows 20 ms of running, however long a machine short of
     // CPU takes to give it that (a fixed 30 ms of wall time got less than 20 ms beside a CI run).
     let second = readThreadClock();
@@ -88,8 +88,10 @@ describe("reading the thread's clock", () => {
       second = readThreadClock();
     }
     expect(ran()).toBeGreaterThan(20);
-    // Time the thread ran, not time that passed.
-    expect(ran()).toBeLessThanOrEqual(performance.now() - startedAt + 1);
+    // Time the thread ran, not time that passed. The kernel brings a running thread's figure up
+    // to date at its scheduler ticks, so a reading can lag by one tick (10 ms at HZ=100, the
+    // coarsest): the first reading's lag shows up here as time run before the test began.
+    expect(ran()).toBeLessThanOrEqual(performance.now() - startedAt + 10);
   });
 });
 
